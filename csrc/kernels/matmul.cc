@@ -1,0 +1,135 @@
+// Matrix multiplication with NumPy's matmul semantics (1-D promotion, broadcast
+// batch dimensions), optional transposition of either operand's last two axes
+// (used by the backward pass to avoid copies), OpenBLAS sgemm/dgemm for floats.
+#include <cblas.h>
+
+#include <algorithm>
+#include <string>
+#include <type_traits>
+
+#include "common.h"
+
+namespace lamina {
+namespace {
+
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+          const float* B, int64_t ldb, float* C, int64_t ldc) {
+  scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    (blasint)M, (blasint)N, (blasint)K, 1.0f, A, (blasint)lda, B, (blasint)ldb, 0.0f,
+                    C, (blasint)ldc);
+}
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
+          const double* B, int64_t ldb, double* C, int64_t ldc) {
+  scipy_cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    (blasint)M, (blasint)N, (blasint)K, 1.0, A, (blasint)lda, B, (blasint)ldb, 0.0,
+                    C, (blasint)ldc);
+}
+// Integer matmul: no BLAS; a plain cache-friendly i-k-j loop.
+template <class T>
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
+          const T* B, int64_t ldb, T* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i) {
+    T* c = C + i * ldc;
+    for (int64_t j = 0; j < N; ++j) c[j] = T(0);
+    for (int64_t k = 0; k < K; ++k) {
+      const T a = ta ? A[k * lda + i] : A[i * lda + k];
+      if constexpr (std::is_same_v<T, bool>) {
+        if (!a) continue;
+        for (int64_t j = 0; j < N; ++j) c[j] = c[j] || (tb ? B[j * ldb + k] : B[k * ldb + j]);
+      } else {
+        for (int64_t j = 0; j < N; ++j) c[j] += a * (tb ? B[j * ldb + k] : B[k * ldb + j]);
+      }
+    }
+  }
+}
+
+nb::object matmul(nb::handle ah, nb::handle bh, bool ta, bool tb) {
+  View a = view_of(ah, "matmul", "x1");
+  View b = view_of(bh, "matmul", "x2");
+  auto desc = [&]() {
+    return shape_str(a.shape) + " (" + dtype_name(a.dtype) + ") and " + shape_str(b.shape) + " (" +
+           dtype_name(b.dtype) + ")";
+  };
+  if (a.dtype != b.dtype) fail_type("matmul: operands must share a dtype, got " + desc());
+  if (a.ndim() == 0 || b.ndim() == 0) fail_value("matmul: operands must be at least 1-D, got " + desc());
+  if ((ta && a.ndim() < 2) || (tb && b.ndim() < 2))
+    fail_value("matmul: transposed operands must be at least 2-D, got " + desc());
+  // Promote 1-D operands as NumPy does, remembering to drop the added axis.
+  Shape as = a.shape, bs = b.shape;
+  const bool a_vec = as.size() == 1, b_vec = bs.size() == 1;
+  if (a_vec) as.insert(as.begin(), 1);
+  if (b_vec) bs.push_back(1);
+  const int an = (int)as.size(), bn = (int)bs.size();
+  const int64_t M = ta ? as[an - 1] : as[an - 2];
+  const int64_t K = ta ? as[an - 2] : as[an - 1];
+  const int64_t K2 = tb ? bs[bn - 1] : bs[bn - 2];
+  const int64_t N = tb ? bs[bn - 2] : bs[bn - 1];
+  if (K != K2)
+    fail_value("matmul: contraction dimensions differ (" + std::to_string(K) + " vs " +
+               std::to_string(K2) + ") for shapes " + desc());
+  // Broadcast batch dimensions.
+  const int nb_a = an - 2, nb_b = bn - 2, nbat = std::max(nb_a, nb_b);
+  Shape batch(nbat, 1);
+  for (int i = 0; i < nbat; ++i) {
+    const int ia = i - (nbat - nb_a), ib = i - (nbat - nb_b);
+    const int64_t da = ia >= 0 ? as[ia] : 1, db = ib >= 0 ? bs[ib] : 1;
+    if (da != db && da != 1 && db != 1)
+      fail_value("matmul: batch dimensions cannot be broadcast for shapes " + desc());
+    batch[i] = std::max(da, db);
+    if (da == 0 || db == 0) batch[i] = 0;
+  }
+  Shape out_shape = batch;
+  if (!a_vec) out_shape.push_back(M);
+  if (!b_vec) out_shape.push_back(N);
+  View o;
+  nb::object out = new_array(a.dtype, out_shape, &o);
+  int64_t nbatch = 1;
+  for (int64_t d : batch) nbatch *= d;
+  if (o.size == 0) return out;
+  const int64_t a_mat = as[an - 2] * as[an - 1], b_mat = bs[bn - 2] * bs[bn - 1];
+  const int64_t lda = as[an - 1], ldb = bs[bn - 1];
+  bool b_shared = true;  // b has no (non-unit) batch dims: every batch uses the same matrix
+  for (int i = 0; i < nb_b; ++i) b_shared = b_shared && bs[i] == 1;
+  GilRelease nogil(M * N * K >= kParallelGrain || nbatch > 16);
+  dispatch_all(a.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T* A = a.ptr<T>();
+    const T* B = b.ptr<T>();
+    T* C = o.ptr<T>();
+    if (K == 0) {
+      for (int64_t i = 0; i < o.size; ++i) C[i] = T(0);
+      return;
+    }
+    if (b_shared && !ta && nb_a > 0 && nbat == nb_a) {
+      // (..., M, K) @ (K, N): fold every batch dim into M, one GEMM call.
+      gemm(false, tb, nbatch * M, N, K, A, lda, B, ldb, C, N);
+      return;
+    }
+    std::vector<int64_t> idx(nbat, 0);
+    for (int64_t bi = 0; bi < nbatch; ++bi) {
+      int64_t oa = 0, ob = 0;
+      int64_t sa = 1, sb = 1;
+      for (int i = nbat - 1; i >= 0; --i) {
+        const int ia = i - (nbat - nb_a), ib = i - (nbat - nb_b);
+        if (ia >= 0) { if (as[ia] != 1) oa += idx[i] * sa; sa *= as[ia]; }
+        if (ib >= 0) { if (bs[ib] != 1) ob += idx[i] * sb; sb *= bs[ib]; }
+      }
+      gemm(ta, tb, M, N, K, A + oa * a_mat, lda, B + ob * b_mat, ldb, C + bi * M * N, N);
+      for (int i = nbat - 1; i >= 0; --i) {
+        if (++idx[i] < batch[i]) break;
+        idx[i] = 0;
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+void bind_matmul(nb::module_& m) {
+  m.def("matmul", &matmul, nb::arg("x1"), nb::arg("x2"), nb::arg("transpose_a") = false,
+        nb::arg("transpose_b") = false,
+        "NumPy matmul; transpose_a/b transpose the last two axes of x1/x2 first.");
+}
+
+}  // namespace lamina

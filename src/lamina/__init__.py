@@ -1,0 +1,9 @@
+"""lamina: a deep learning framework with the Keras 3 API on its own C++ core."""
+
+__version__ = "0.1.0"
+
+from lamina.backend import KerasTensor, Tensor  # noqa: E402
+from lamina import ops  # noqa: E402
+from lamina.autodiff import GradientTape  # noqa: E402
+
+__all__ = ["Tensor", "KerasTensor", "GradientTape", "ops", "__version__"]

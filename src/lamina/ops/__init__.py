@@ -1,0 +1,23 @@
+"""`lamina.ops`: the Keras 3 ops API (keras.ops), computed by the native core.
+
+Each family lives in its own module; this package re-exports their public names.
+"""
+
+from lamina.ops.operation import Operation
+from lamina.ops.primitive import Primitive
+from lamina.ops.core import *  # noqa: F401,F403
+from lamina.ops.creation import *  # noqa: F401,F403
+from lamina.ops.elementwise import *  # noqa: F401,F403
+from lamina.ops.linalg import *  # noqa: F401,F403
+from lamina.ops.reduction import *  # noqa: F401,F403
+from lamina.ops.shape import *  # noqa: F401,F403
+from lamina.ops.indexing import *  # noqa: F401,F403
+from lamina.ops.softmax import *  # noqa: F401,F403
+from lamina.ops.nn import *  # noqa: F401,F403
+from lamina.autodiff.functional import grad, value_and_grad  # noqa: E402
+
+from lamina.backend import tensor as _tensor_module
+import sys as _sys
+
+_tensor_module._install_ops(_sys.modules[__name__])
+del _tensor_module, _sys
