@@ -10,7 +10,7 @@ from lamina.ops.creation import *  # noqa: F401,F403
 from lamina.ops.elementwise import *  # noqa: F401,F403
 from lamina.ops.linalg import *  # noqa: F401,F403
 from lamina.ops.reduction import *  # noqa: F401,F403
-from lamina.ops.shape import *  # noqa: F401,F403
+from lamina.ops.manipulation import *  # noqa: F401,F403
 from lamina.ops.indexing import *  # noqa: F401,F403
 from lamina.ops.softmax import *  # noqa: F401,F403
 from lamina.ops.nn import *  # noqa: F401,F403

@@ -17,7 +17,7 @@ def _shape(shape, op: str) -> tuple:
         shape = (shape,)
     try:
         shape = tuple(int(d) for d in shape)
-    except TypeError:
+    except (TypeError, ValueError):
         raise TypeError(f"{op}: shape must be an int or a sequence of ints, got {shape!r}") from None
     if any(d < 0 for d in shape):
         raise ValueError(f"{op}: negative dimension in shape {shape}")

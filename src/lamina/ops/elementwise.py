@@ -13,7 +13,7 @@ from lamina.backend import dtypes
 from lamina.backend.keras_tensor import KerasTensor
 from lamina.backend.native import BINARY, UNARY, _core
 from lamina.backend.tensor import Tensor
-from lamina.ops import reduction, shape as shape_ops
+from lamina.ops import manipulation as shape_ops, reduction
 from lamina.ops.core import cast, convert_to_tensor, promote
 from lamina.ops.primitive import Primitive
 
@@ -309,7 +309,8 @@ _XOR = _binary("logical_xor", bool_output=True)
 
 
 def _arith(prim: Binary, x1, x2):
-    if type(x1) is Tensor and type(x2) is Tensor and x1._value.dtype is x2._value.dtype:
+    if (type(x1) is Tensor and type(x2) is Tensor and x1._value.dtype is x2._value.dtype
+            and x1._value.dtype.kind != "b"):
         return prim.bind(x1, x2)  # the common case, kept short
     x1, x2 = promote(x1, x2, prim.name)
     if x1.dtype == "bool":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lamina.backend.keras_tensor import KerasTensor
 from lamina.backend.native import _core
-from lamina.ops import shape as shape_ops
+from lamina.ops import manipulation as shape_ops
 from lamina.ops.core import cast, promote
 from lamina.ops.elementwise import broadcast_shapes, multiply, unbroadcast
 from lamina.ops.primitive import Primitive
