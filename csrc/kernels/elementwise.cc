@@ -317,6 +317,19 @@ nb::object binary(int op, nb::handle ah, nb::handle bh) {
               " " + shape_str(b.shape));
   if (!accepts(info.accept, a.dtype) || a.dtype == DType::u8)
     fail_type(std::string(info.name) + ": unsupported dtype " + dtype_name(a.dtype));
+  if (a.shape == b.shape) {
+    // Same shapes (the common case): one flat run, no broadcast plan to build.
+    BroadcastPlan p;
+    p.total = a.size;
+    p.nd = 1;
+    p.dims = {a.size};
+    p.strides = {{1}, {1}};
+    View o;
+    nb::object out = new_array(info.to_bool ? DType::b8 : a.dtype, a.shape, &o);
+    GilRelease nogil(p.total >= kParallelGrain);
+    dispatch_all(a.dtype, [&](auto tag) { binary_typed<decltype(tag)>(op, p, a, b, o); });
+    return out;
+  }
   BroadcastPlan p = make_broadcast_plan({&a, &b}, info.name);
   View o;
   nb::object out = new_array(info.to_bool ? DType::b8 : a.dtype, p.out_shape, &o);

@@ -15,6 +15,7 @@ from lamina.backend.native import BINARY, UNARY, _core
 from lamina.backend.tensor import Tensor
 from lamina.ops import manipulation as shape_ops, reduction
 from lamina.ops.core import cast, convert_to_tensor, promote
+from lamina.ops import primitive
 from lamina.ops.primitive import Primitive
 
 __all__ = [
@@ -249,6 +250,13 @@ class Binary(Primitive):
     def impl(self, x1, x2):
         return _core.binary(self.code, x1, x2)
 
+    def bind2(self, x1: Tensor, x2: Tensor) -> Tensor:
+        """`bind` specialized for two Tensors: the eager hot path of every binary op."""
+        out = Tensor(_core.binary(self.code, x1._value, x2._value))
+        if primitive.RECORDERS:
+            primitive._record(self, (x1, x2), (out,), {})
+        return out
+
     def compute_output_spec(self, x1, x2):
         if x1.dtype != x2.dtype:
             raise TypeError(f"{self.name}: operands must share a dtype, got {x1.dtype} and {x2.dtype}")
@@ -311,7 +319,7 @@ _XOR = _binary("logical_xor", bool_output=True)
 def _arith(prim: Binary, x1, x2):
     if (type(x1) is Tensor and type(x2) is Tensor and x1._value.dtype is x2._value.dtype
             and x1._value.dtype.kind != "b"):
-        return prim.bind(x1, x2)  # the common case, kept short
+        return prim.bind2(x1, x2)  # the common case, kept short
     x1, x2 = promote(x1, x2, prim.name)
     if x1.dtype == "bool":
         x1, x2 = cast(x1, "int32"), cast(x2, "int32")
