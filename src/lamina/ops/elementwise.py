@@ -13,7 +13,7 @@ from lamina.backend import dtypes
 from lamina.backend.keras_tensor import KerasTensor
 from lamina.backend.native import BINARY, UNARY, _core
 from lamina.backend.tensor import Tensor
-from lamina.ops import manipulation as shape_ops, reduction
+from lamina.ops import manipulation as shape_ops
 from lamina.ops.core import cast, convert_to_tensor, promote
 from lamina.ops import primitive
 from lamina.ops.primitive import Primitive
@@ -52,16 +52,7 @@ def broadcast_shapes(*shapes, op: str = "broadcast") -> tuple:
 
 def unbroadcast(g: Tensor, shape: tuple) -> Tensor:
     """Sums a cotangent over the axes along which an input of `shape` was broadcast."""
-    gshape = g.shape
-    if tuple(gshape) == tuple(shape):
-        return g
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and gshape[lead + i] != 1
-    )
-    if axes:
-        g = reduction.sum(g, axis=axes)
-    return shape_ops.reshape(g, shape)
+    return shape_ops.sum_to_shape(g, shape)
 
 
 # ---------------------------------------------------------------- unary ops
