@@ -14,8 +14,9 @@ included), replaces the named argument by the checked value and then calls the f
     @validate_array("x", dtype_kind="integer")
     def to_categorical(x, num_classes=None): ...
 
-Stacked validators collapse into a single wrapper (one signature bind per call) and run top
-to bottom. `functools.wraps` keeps the name, docstring and signature of the function.
+Stacked validators collapse into a single wrapper (one signature bind per call) and run in
+the order of the parameters (several on one parameter: top to bottom), whatever the order of
+the decorators. `functools.wraps` keeps the name, docstring and signature of the function.
 The `check_*` functions can also be called directly (e.g. by data adapters).
 """
 
@@ -344,7 +345,8 @@ def validate_argument(name: str, check: Check) -> Callable[[F], F]:
             target, checks = func, []
         signature = inspect.signature(target)
         _check_parameter(target, signature, name)
-        return _wrap(target, signature, [(name, check)] + checks)  # type: ignore[return-value]
+        checks = _in_parameter_order(signature, [(name, check)] + checks)
+        return _wrap(target, signature, checks)  # type: ignore[return-value]
 
     return decorate
 
@@ -356,6 +358,13 @@ def _check_parameter(func: Callable[..., Any], signature: inspect.Signature, nam
             f"validate_argument: {func.__qualname__}() has no named parameter `{name}` "
             f"(parameters: {list(signature.parameters)})"
         )
+
+
+def _in_parameter_order(signature: inspect.Signature,
+                        checks: list[tuple[str, Check]]) -> list[tuple[str, Check]]:
+    """Checks sorted by parameter position; checks of one parameter keep top-down order."""
+    position = {name: i for i, name in enumerate(signature.parameters)}
+    return sorted(checks, key=lambda item: position[item[0]])
 
 
 def _wrap(target: Callable[..., Any], signature: inspect.Signature,
