@@ -41,7 +41,7 @@ def _check_dataset(value: Any, name: str, where: str | None) -> ArrayDataset:
         raise argument_error(
             where, name, f"must hold at least one array; received {describe(value)}."
         )
-    if isinstance(value, (list, tuple)) and all(np.ndim(leaf) == 0 for _, leaf in items):
+    if isinstance(value, (list, tuple)) and all(_is_scalar(leaf) for _, leaf in items):
         raise argument_error(
             where, name,
             "is a list/tuple of scalars, but a list/tuple is read as a structure of arrays "
@@ -57,6 +57,11 @@ def _check_dataset(value: Any, name: str, where: str | None) -> ArrayDataset:
             f"lengths {lengths}.",
         )
     return _rebuild(value, arrays)
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (numbers.Number, np.generic, str, bytes)) or (
+        isinstance(value, np.ndarray) and value.ndim == 0)
 
 
 def _leaves(dataset: ArrayDataset) -> list[np.ndarray]:
