@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lamina.utils.validation import argument_error, validate_array, validate_int
 
@@ -11,7 +12,7 @@ __all__ = ["to_categorical", "normalize"]
 
 @validate_int("num_classes", min_value=1, allow_none=True)
 @validate_array("x", dtype_kind="integer")
-def to_categorical(x: np.ndarray, num_classes: int | None = None) -> np.ndarray:
+def to_categorical(x: ArrayLike, num_classes: int | None = None) -> np.ndarray:
     """Converts integer class labels to a one-hot float32 matrix (class axis last).
 
     `x` may have any shape; a trailing axis of size 1 is dropped first (as Keras does), so
@@ -58,7 +59,7 @@ def _checked_num_classes(labels: np.ndarray, num_classes: int | None) -> int:
 @validate_int("order", min_value=1)
 @validate_int("axis")
 @validate_array("x", dtype_kind="numeric", min_ndim=1)
-def normalize(x: np.ndarray, axis: int = -1, order: int = 2) -> np.ndarray:
+def normalize(x: ArrayLike, axis: int = -1, order: int = 2) -> np.ndarray:
     """Scales `x` so that its L`order` norm along `axis` is 1; all-zero vectors stay zero.
 
     Float input keeps its dtype; bool/int input gives float32. Keras's NumPy path maps

@@ -6,6 +6,7 @@ import operator
 from typing import Iterator, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from lamina.utils.validation import (
     argument_error,
@@ -117,8 +118,8 @@ class TimeseriesDataset:
 @validate_array("targets", dtype_kind="numeric", min_ndim=1, allow_none=True)
 @validate_array("data", dtype_kind="numeric", min_ndim=1)
 def timeseries_dataset_from_array(
-    data: np.ndarray,
-    targets: np.ndarray | None,
+    data: ArrayLike,
+    targets: ArrayLike | None,
     sequence_length: int,
     sequence_stride: int = 1,
     sampling_rate: int = 1,
