@@ -54,6 +54,7 @@ def test_to_categorical_shapes(rng):
     np.testing.assert_array_equal(out, np.eye(5, dtype=np.float32)[labels])
     assert to_categorical([[1], [0]]).shape == (2, 2)  # trailing axis of 1 squeezed
     assert to_categorical(np.array([[1, 0]])).shape == (1, 2, 2)
+    assert to_categorical([1]).shape == (1, 2)  # a 1-D input keeps its axis
     np.testing.assert_array_equal(to_categorical(2, 3), [0, 0, 1])  # scalar label
     assert to_categorical(np.zeros((0,), np.int64), 3).shape == (0, 3)
 
@@ -66,21 +67,29 @@ def test_to_categorical_accepts_integral_floats_bools_and_tensors():
 
 
 def test_to_categorical_errors():
-    with pytest.raises(ValueError, match=r"to_categorical\(\): argument `x` must hold integer values; found the non-integer value 1.5"):
+    with pytest.raises(ValueError,
+                       match=r"to_categorical\(\): argument `x` must hold integer values; found the non-integer value 1.5"):
         to_categorical([0, 1.5])
-    with pytest.raises(ValueError, match=r"to_categorical\(\): argument `x` must hold labels >= 0; found -1"):
+    with pytest.raises(ValueError,
+                       match=r"to_categorical\(\): argument `x` must hold labels >= 0; found -1"):
         to_categorical([0, -1])
-    with pytest.raises(ValueError, match=r"to_categorical\(\): argument `x` must hold labels < num_classes=3; found 3"):
+    with pytest.raises(ValueError,
+                       match=r"to_categorical\(\): argument `x` must hold labels < num_classes=3; found 3"):
         to_categorical([0, 3], num_classes=3)
-    with pytest.raises(TypeError, match=r"to_categorical\(\): argument `x` must be an array-like of integer data"):
+    with pytest.raises(TypeError,
+                       match=r"to_categorical\(\): argument `x` must be an array-like of integer data"):
         to_categorical(["a", "b"])
-    with pytest.raises(ValueError, match=r"to_categorical\(\): argument `x` must be an array-like with a regular"):
+    with pytest.raises(ValueError,
+                       match=r"to_categorical\(\): argument `x` must be an array-like with a regular"):
         to_categorical([[0], [1, 2]])
-    with pytest.raises(ValueError, match=r"to_categorical\(\): argument `num_classes` must be an integer >= 1 or None; received 0"):
+    with pytest.raises(ValueError,
+                       match=r"to_categorical\(\): argument `num_classes` must be an integer >= 1 or None; received 0"):
         to_categorical([0], num_classes=0)
-    with pytest.raises(TypeError, match=r"to_categorical\(\): argument `num_classes` must be an integer"):
+    with pytest.raises(TypeError,
+                       match=r"to_categorical\(\): argument `num_classes` must be an integer"):
         to_categorical([0], num_classes=2.0)
-    with pytest.raises(ValueError, match=r"to_categorical\(\): argument `num_classes` is required when `x` is empty"):
+    with pytest.raises(ValueError,
+                       match=r"to_categorical\(\): argument `num_classes` is required when `x` is empty"):
         to_categorical([])
 
 
@@ -106,15 +115,19 @@ def test_normalize_zero_vectors_stay_zero_and_ints_become_float32():
 
 
 def test_normalize_errors():
-    with pytest.raises(ValueError, match=r"normalize\(\): argument `x` must be an array of rank >= 1"):
+    with pytest.raises(ValueError,
+                       match=r"normalize\(\): argument `x` must be an array of rank >= 1"):
         normalize(3.0)
-    with pytest.raises(TypeError, match=r"normalize\(\): argument `x` must be an array-like of numeric"):
+    with pytest.raises(TypeError,
+                       match=r"normalize\(\): argument `x` must be an array-like of numeric"):
         normalize(["a"])
-    with pytest.raises(ValueError, match=r"normalize\(\): argument `order` must be an integer >= 1; received 0"):
+    with pytest.raises(ValueError,
+                       match=r"normalize\(\): argument `order` must be an integer >= 1; received 0"):
         normalize([1.0], order=0)
     with pytest.raises(TypeError, match=r"normalize\(\): argument `order` must be an integer"):
         normalize([1.0], order=2.5)
-    with pytest.raises(ValueError, match=r"normalize\(\): argument `axis` must be in \[-2, 2\) for `x` of rank 2; received 2"):
+    with pytest.raises(ValueError,
+                       match=r"normalize\(\): argument `axis` must be in \[-2, 2\) for `x` of rank 2; received 2"):
         normalize([[1.0]], axis=2)
 
 
@@ -169,29 +182,39 @@ def test_pad_sequences_strings():
 
 
 def test_pad_sequences_errors():
-    with pytest.raises(TypeError, match=r"pad_sequences\(\): argument `sequences` must be a list of sequences; received 5"):
+    with pytest.raises(TypeError,
+                       match=r"pad_sequences\(\): argument `sequences` must be a list of sequences; received 5"):
         pad_sequences(5)
-    with pytest.raises(TypeError, match=r"pad_sequences\(\): argument `sequences` must be a list of sequences; element 1 is 3"):
+    with pytest.raises(TypeError,
+                       match=r"pad_sequences\(\): argument `sequences` must be a list of sequences; element 1 is 3"):
         pad_sequences([[1], 3])
-    with pytest.raises(ValueError, match=r"pad_sequences\(\): argument `sequences` element 1 could not be converted to an array of int32"):
+    with pytest.raises(ValueError,
+                       match=r"pad_sequences\(\): argument `sequences` element 1 could not be converted to an array of int32"):
         pad_sequences([[1], ["x"]])
-    with pytest.raises(ValueError, match=r"pad_sequences\(\): argument `sequences` element 0 could not be converted.*non-finite"):
+    with pytest.raises(ValueError,
+                       match=r"pad_sequences\(\): argument `sequences` element 0 could not be converted.*non-finite"):
         pad_sequences([[1.0, np.nan]])
-    with pytest.raises(ValueError, match=r"pad_sequences\(\): argument `sequences` must hold samples of one shape; element 1"):
+    with pytest.raises(ValueError,
+                       match=r"pad_sequences\(\): argument `sequences` must hold samples of one shape; element 1"):
         pad_sequences([np.ones((1, 2)), np.ones((1, 3))])
-    with pytest.raises(ValueError, match=r"pad_sequences\(\): argument `padding` must be one of 'pre', 'post'; received 'mid'"):
+    with pytest.raises(ValueError,
+                       match=r"pad_sequences\(\): argument `padding` must be one of 'pre', 'post'; received 'mid'"):
         pad_sequences(SEQUENCES, padding="mid")
-    with pytest.raises(ValueError, match=r"pad_sequences\(\): argument `truncating` must be one of 'pre', 'post'"):
+    with pytest.raises(ValueError,
+                       match=r"pad_sequences\(\): argument `truncating` must be one of 'pre', 'post'"):
         pad_sequences(SEQUENCES, truncating="both")
-    with pytest.raises(ValueError, match=r"pad_sequences\(\): argument `maxlen` must be an integer >= 0 or None; received -1"):
+    with pytest.raises(ValueError,
+                       match=r"pad_sequences\(\): argument `maxlen` must be an integer >= 0 or None; received -1"):
         pad_sequences(SEQUENCES, maxlen=-1)
     with pytest.raises(TypeError, match=r"pad_sequences\(\): argument `maxlen` must be an integer"):
         pad_sequences(SEQUENCES, maxlen=2.0)
     with pytest.raises(TypeError, match=r"pad_sequences\(\): argument `dtype` must be a dtype"):
         pad_sequences(SEQUENCES, dtype="nonsense")
-    with pytest.raises(ValueError, match=r"pad_sequences\(\): argument `value` is the string '-' but `dtype` is int32"):
+    with pytest.raises(ValueError,
+                       match=r"pad_sequences\(\): argument `value` is the string '-' but `dtype` is int32"):
         pad_sequences(SEQUENCES, value="-")
-    with pytest.raises(TypeError, match=r"pad_sequences\(\): argument `value` must be a number or a string"):
+    with pytest.raises(TypeError,
+                       match=r"pad_sequences\(\): argument `value` must be a number or a string"):
         pad_sequences(SEQUENCES, value=[0])
 
 
@@ -276,17 +299,23 @@ def test_split_dataset_size_errors(kwargs, exc, pattern):
 
 
 def test_split_dataset_dataset_errors():
-    with pytest.raises(ValueError, match=r"split_dataset\(\): argument `dataset` must hold arrays with the same first dimension"):
+    with pytest.raises(ValueError,
+                       match=r"split_dataset\(\): argument `dataset` must hold arrays with the same first dimension"):
         split_dataset((np.arange(3), np.arange(4)), left_size=1)
-    with pytest.raises(ValueError, match=r"split_dataset\(\): argument `dataset` is a list/tuple of scalars"):
+    with pytest.raises(ValueError,
+                       match=r"split_dataset\(\): argument `dataset` is a list/tuple of scalars"):
         split_dataset([1, 2, 3], left_size=1)
-    with pytest.raises(ValueError, match=r"split_dataset\(\): argument `dataset` must hold at least one array"):
+    with pytest.raises(ValueError,
+                       match=r"split_dataset\(\): argument `dataset` must hold at least one array"):
         split_dataset({}, left_size=1)
-    with pytest.raises(ValueError, match=r"split_dataset\(\): argument `dataset\[1\]` must be an array of rank >= 1"):
+    with pytest.raises(ValueError,
+                       match=r"split_dataset\(\): argument `dataset\[1\]` must be an array of rank >= 1"):
         split_dataset((np.arange(3), 5), left_size=1)
-    with pytest.raises(ValueError, match=r"split_dataset\(\): argument `dataset\['x'\]` must be an array-like with a regular"):
+    with pytest.raises(ValueError,
+                       match=r"split_dataset\(\): argument `dataset\['x'\]` must be an array-like with a regular"):
         split_dataset({"x": [[1], [2, 3]]}, left_size=1)
-    with pytest.raises(ValueError, match=r"split_dataset\(\): argument `dataset` must be an array of rank >= 1"):
+    with pytest.raises(ValueError,
+                       match=r"split_dataset\(\): argument `dataset` must be an array of rank >= 1"):
         split_dataset(np.float32(3), left_size=1)
 
 
@@ -446,13 +475,18 @@ def test_timeseries_argument_errors(kwargs, exc, pattern):
 
 def test_timeseries_data_errors():
     f = timeseries_dataset_from_array
-    with pytest.raises(TypeError, match=r"timeseries_dataset_from_array\(\): argument `data` must be an array-like of numeric"):
+    with pytest.raises(TypeError,
+                       match=r"timeseries_dataset_from_array\(\): argument `data` must be an array-like of numeric"):
         f(["a", "b", "c"], None, 2)
-    with pytest.raises(ValueError, match=r"timeseries_dataset_from_array\(\): argument `data` must be an array of rank >= 1"):
+    with pytest.raises(ValueError,
+                       match=r"timeseries_dataset_from_array\(\): argument `data` must be an array of rank >= 1"):
         f(3.0, None, 1)
-    with pytest.raises(ValueError, match=r"timeseries_dataset_from_array\(\): argument `targets` must be an array of rank >= 1"):
+    with pytest.raises(ValueError,
+                       match=r"timeseries_dataset_from_array\(\): argument `targets` must be an array of rank >= 1"):
         f(np.arange(5), 1, 2)
-    with pytest.raises(ValueError, match=r"timeseries_dataset_from_array\(\): argument `data` must be an array-like with a regular"):
+    with pytest.raises(ValueError,
+                       match=r"timeseries_dataset_from_array\(\): argument `data` must be an array-like with a regular"):
         f([[1], [2, 3]], None, 1)
-    with pytest.raises(TypeError, match=r"timeseries_dataset_from_array\(\): missing a required argument: 'sequence_length'"):
+    with pytest.raises(TypeError,
+                       match=r"timeseries_dataset_from_array\(\): missing a required argument: 'sequence_length'"):
         f(np.arange(5), None)

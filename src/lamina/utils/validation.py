@@ -221,7 +221,8 @@ def check_int(
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise _expected(where, name, expected, value, TypeError)
     value = int(value)
-    if (min_value is not None and value < min_value) or (max_value is not None and value > max_value):
+    too_low = min_value is not None and value < min_value
+    if too_low or (max_value is not None and value > max_value):
         raise _expected(where, name, expected, value, ValueError)
     return value
 
@@ -277,7 +278,8 @@ def check_choice(
     if value is None and allow_none:
         return None
     for choice in choices:
-        if isinstance(value, type(choice)) and not isinstance(value, np.ndarray) and value == choice:
+        same_type = isinstance(value, type(choice)) and not isinstance(value, np.ndarray)
+        if same_type and value == choice:
             return value
     listed = ", ".join(repr(c) for c in choices)
     raise _expected(where, name, f"one of {listed}", value, ValueError)
