@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "common.h"
+#include "vecmath.h"
 
 namespace lamina {
 namespace {
@@ -70,9 +71,6 @@ inline uint64_t join(uint32_t lo, uint32_t hi) { return (uint64_t(hi) << 32) | l
 // [0, 1) from the top 24 bits of a word (float32) or the top 53 of two (float64).
 inline float u01f(uint32_t w) { return float(w >> 8) * 0x1p-24f; }
 inline double u01d(uint32_t lo, uint32_t hi) { return double(join(lo, hi) >> 11) * 0x1p-53; }
-// (0, 1] and [0, 1) in double from one 32-bit word (Box-Muller for float32 output).
-inline double u01_open_lo(uint32_t w) { return (double(w) + 1.0) * 0x1p-32; }
-inline double u01_32(uint32_t w) { return double(w) * 0x1p-32; }
 
 constexpr double kTwoPi = 6.283185307179586476925286766559;
 
@@ -83,12 +81,36 @@ inline void box_muller(double u1, double u2, double* z0, double* z1) {
   *z1 = r * std::sin(t);
 }
 
-// Two standard normals from one block. float32: two pairs from 32-bit uniforms
-// (z[0..3]); float64: one pair from 53-bit uniforms (z[0..1]).
-template <class T> inline int normals(const uint32_t w[4], double z[4]) {
+// float32 Box-Muller from two words, in float and branch-free so that a loop over
+// pairs vectorizes. The radius uses log for u1 <= 1/2 and log1p(-(1 - u1)) above,
+// both exact in their inputs (u1 = (a + 1/2) / 2^31 from the top 31 bits). The angle
+// 2 pi u2 is reduced exactly in integers: its quadrant is the top two bits of the
+// word (rounded), and sin/cos of the rest (|x| <= pi/4) are Taylor polynomials
+// accurate to float precision.
+inline void box_muller_f32(uint32_t wa, uint32_t wb, float* z0, float* z1) {
+  const int32_t a = int32_t(wa >> 1);
+  const float lo = vm::log((float(a) + 0.5f) * 0x1p-31f);
+  const float hi = vm::log1p(-(float(0x80000000u - uint32_t(a)) - 0.5f) * 0x1p-31f);
+  const float r = std::sqrt(-2.0f * (a < (1 << 30) ? lo : hi));
+  const uint32_t q = ((wb + (1u << 29)) >> 30) & 3u;
+  const int32_t rem = int32_t(wb - (q << 30));  // in [-2^29, 2^29)
+  const float x = float(rem) * (0x1p-30f * 1.57079632679489662f);
+  const float x2 = x * x;
+  const float sn = x + x * x2 * (-1.f / 6 + x2 * (1.f / 120 + x2 * (-1.f / 5040 + x2 * (1.f / 362880))));
+  const float cs = 1.f + x2 * (-0.5f + x2 * (1.f / 24 + x2 * (-1.f / 720 + x2 * (1.f / 40320))));
+  // Rotate (cos, sin) by q quarter turns.
+  const float c = q == 0 ? cs : (q == 1 ? -sn : (q == 2 ? -cs : sn));
+  const float sv = q == 0 ? sn : (q == 1 ? cs : (q == 2 ? -sn : -cs));
+  *z0 = r * c;
+  *z1 = r * sv;
+}
+
+// Standard normals from one block: float32 two pairs (z[0..3]), float64 one pair
+// from 53-bit uniforms (z[0..1]). Returns how many.
+template <class T> inline int normals(const uint32_t w[4], T z[4]) {
   if constexpr (std::is_same_v<T, float>) {
-    box_muller(u01_open_lo(w[0]), u01_32(w[1]), &z[0], &z[1]);
-    box_muller(u01_open_lo(w[2]), u01_32(w[3]), &z[2], &z[3]);
+    box_muller_f32(w[0], w[1], &z[0], &z[1]);
+    box_muller_f32(w[2], w[3], &z[2], &z[3]);
     return 4;
   } else {
     box_muller(1.0 - u01d(w[0], w[1]), u01d(w[2], w[3]), &z[0], &z[1]);
@@ -187,31 +209,53 @@ template <class T> void fill_uniform(T* d, int64_t n, Key key, double lo, double
   }
 }
 
+// Keras's truncated normal: a value beyond two standard deviations is re-drawn from
+// the element's own redraw stream until it falls within.
+template <class T> inline T redraw_truncated(Key key, uint64_t e, T v) {
+  for (uint32_t attempt = 1; !(std::fabs(v) <= T(2)); ++attempt) {
+    uint32_t r[4];
+    T zz[4];
+    block(key, e, attempt, kTagTruncated, r);
+    const int k = normals<T>(r, zz);
+    v = zz[0];
+    for (int q = 1; q < k && !(std::fabs(v) <= T(2)); ++q) v = zz[q];
+  }
+  return v;
+}
+
 template <class T> void fill_normal(T* d, int64_t n, Key key, double mean, double stddev,
                                     bool truncated) {
-  constexpr int PER = std::is_same_v<T, float> ? 4 : 2;
-  for_blocks<PER>(n, [&](int64_t b, int64_t e0, int cnt) {
-    uint32_t w[4];
-    double z[4];
-    block(key, uint64_t(b), 0, kTagMain, w);
-    normals<T>(w, z);
-    for (int j = 0; j < cnt; ++j) {
-      double v = z[j];
-      if (truncated) {
-        // Keras's truncated normal: values beyond two standard deviations are
-        // re-drawn, from the element's own redraw stream.
-        for (uint32_t attempt = 1; !(std::fabs(v) <= 2.0); ++attempt) {
-          uint32_t r[4];
-          double zz[4];
-          block(key, uint64_t(e0 + j), attempt, kTagTruncated, r);
-          const int k = normals<T>(r, zz);
-          v = zz[0];
-          for (int q = 1; q < k && !(std::fabs(v) <= 2.0); ++q) v = zz[q];
-        }
-      }
-      d[e0 + j] = T(mean + stddev * v);
+  if constexpr (std::is_same_v<T, float>) {
+    // Chunks of blocks: Philox words first, then a vectorizable Box-Muller loop.
+    constexpr int64_t CH = 256;
+    const int64_t nb = (n + 3) / 4, nch = (nb + CH - 1) / CH;
+    const float fm = float(mean), fs = float(stddev);
+#pragma omp parallel for schedule(static) if (n >= kParallelGrain)
+    for (int64_t c = 0; c < nch; ++c) {
+      const int64_t b0 = c * CH, b1 = std::min(nb, b0 + CH);
+      alignas(64) uint32_t w[CH * 4];
+      alignas(64) float z[CH * 4];
+      for (int64_t b = b0; b < b1; ++b) block(key, uint64_t(b), 0, kTagMain, w + 4 * (b - b0));
+      const int pairs = int(b1 - b0) * 2;
+#pragma omp simd
+      for (int p = 0; p < pairs; ++p) box_muller_f32(w[2 * p], w[2 * p + 1], &z[2 * p], &z[2 * p + 1]);
+      const int64_t e0 = b0 * 4, cnt = std::min<int64_t>(n - e0, (b1 - b0) * 4);
+      if (truncated)
+        for (int64_t j = 0; j < cnt; ++j) z[j] = redraw_truncated<float>(key, uint64_t(e0 + j), z[j]);
+      for (int64_t j = 0; j < cnt; ++j) d[e0 + j] = fm + fs * z[j];
     }
-  });
+  } else {
+    for_blocks<2>(n, [&](int64_t b, int64_t e0, int cnt) {
+      uint32_t w[4];
+      double z[4];
+      block(key, uint64_t(b), 0, kTagMain, w);
+      normals<double>(w, z);
+      for (int j = 0; j < cnt; ++j) {
+        const double v = truncated ? redraw_truncated<double>(key, uint64_t(e0 + j), z[j]) : z[j];
+        d[e0 + j] = mean + stddev * v;
+      }
+    });
+  }
 }
 
 template <class T> void fill_randint(T* d, int64_t n, Key key, int64_t lo, uint64_t r) {
