@@ -118,15 +118,49 @@ template <class T> inline int normals(const uint32_t w[4], T z[4]) {
   }
 }
 
-// Runs f(block, first_element, count) over the blocks covering n elements, in
-// parallel above kParallelGrain elements. Blocks are independent, so the split
-// across threads cannot change the result.
-template <int PER, class F> void for_blocks(int64_t n, F&& f) {
-  const int64_t nb = (n + PER - 1) / PER;
+// Main-stream words of blocks b0 .. b0 + cnt - 1 into w[4 * i + j]: the same values
+// as block(key, b0 + i, 0, kTagMain), in a loop over blocks that GCC vectorizes.
+constexpr int64_t kChunk = 256;
+
+inline void philox_blocks(Key key, uint64_t b0, int cnt, uint32_t* __restrict w) {
+#pragma omp simd
+  for (int i = 0; i < cnt; ++i) {
+    const uint64_t idx = b0 + uint64_t(i);
+    uint32_t c0 = uint32_t(idx), c1 = uint32_t(idx >> 32), c2 = 0, c3 = kTagMain;
+    uint32_t k0 = key.k0, k1 = key.k1;
+    for (int r = 0; r < 10; ++r) {
+      if (r) { k0 += kWeyl0; k1 += kWeyl1; }
+      const uint64_t p0 = uint64_t(kMul0) * c0;
+      const uint64_t p1 = uint64_t(kMul1) * c2;
+      const uint32_t n0 = uint32_t(p1 >> 32) ^ c1 ^ k0;
+      const uint32_t n2 = uint32_t(p0 >> 32) ^ c3 ^ k1;
+      c1 = uint32_t(p1);
+      c3 = uint32_t(p0);
+      c0 = n0;
+      c2 = n2;
+    }
+    w[4 * i] = c0;
+    w[4 * i + 1] = c1;
+    w[4 * i + 2] = c2;
+    w[4 * i + 3] = c3;
+  }
+}
+
+// Runs f(block, first_element, count, words) over the blocks covering n elements
+// (PER elements per block), in chunks of kChunk blocks, parallel above
+// kParallelGrain elements. Blocks are independent, so the split across threads
+// cannot change the result.
+template <int PER, class F> void for_blocks(int64_t n, Key key, F&& f) {
+  const int64_t nb = (n + PER - 1) / PER, nch = (nb + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (n >= kParallelGrain)
-  for (int64_t b = 0; b < nb; ++b) {
-    const int64_t e0 = b * PER;
-    f(b, e0, (int)std::min<int64_t>(PER, n - e0));
+  for (int64_t c = 0; c < nch; ++c) {
+    const int64_t b0 = c * kChunk, b1 = std::min(nb, b0 + kChunk);
+    alignas(64) uint32_t w[kChunk * 4];
+    philox_blocks(key, uint64_t(b0), int(b1 - b0), w);
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t e0 = b * PER;
+      f(b, e0, (int)std::min<int64_t>(PER, n - e0), w + 4 * (b - b0));
+    }
   }
 }
 
@@ -195,15 +229,11 @@ template <class T> void fill_uniform(T* d, int64_t n, Key key, double lo, double
     *p = v;
   };
   if constexpr (std::is_same_v<T, float>) {
-    for_blocks<4>(n, [&](int64_t b, int64_t e0, int cnt) {
-      uint32_t w[4];
-      block(key, uint64_t(b), 0, kTagMain, w);
+    for_blocks<4>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
       for (int j = 0; j < cnt; ++j) put(d + e0 + j, double(u01f(w[j])));
     });
   } else {
-    for_blocks<2>(n, [&](int64_t b, int64_t e0, int cnt) {
-      uint32_t w[4];
-      block(key, uint64_t(b), 0, kTagMain, w);
+    for_blocks<2>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
       for (int j = 0; j < cnt; ++j) put(d + e0 + j, u01d(w[2 * j], w[2 * j + 1]));
     });
   }
@@ -227,7 +257,7 @@ template <class T> void fill_normal(T* d, int64_t n, Key key, double mean, doubl
                                     bool truncated) {
   if constexpr (std::is_same_v<T, float>) {
     // Chunks of blocks: Philox words first, then a vectorizable Box-Muller loop.
-    constexpr int64_t CH = 256;
+    constexpr int64_t CH = kChunk;
     const int64_t nb = (n + 3) / 4, nch = (nb + CH - 1) / CH;
     const float fm = float(mean), fs = float(stddev);
 #pragma omp parallel for schedule(static) if (n >= kParallelGrain)
@@ -235,7 +265,7 @@ template <class T> void fill_normal(T* d, int64_t n, Key key, double mean, doubl
       const int64_t b0 = c * CH, b1 = std::min(nb, b0 + CH);
       alignas(64) uint32_t w[CH * 4];
       alignas(64) float z[CH * 4];
-      for (int64_t b = b0; b < b1; ++b) block(key, uint64_t(b), 0, kTagMain, w + 4 * (b - b0));
+      philox_blocks(key, uint64_t(b0), int(b1 - b0), w);
       const int pairs = int(b1 - b0) * 2;
 #pragma omp simd
       for (int p = 0; p < pairs; ++p) box_muller_f32(w[2 * p], w[2 * p + 1], &z[2 * p], &z[2 * p + 1]);
@@ -245,10 +275,8 @@ template <class T> void fill_normal(T* d, int64_t n, Key key, double mean, doubl
       for (int64_t j = 0; j < cnt; ++j) d[e0 + j] = fm + fs * z[j];
     }
   } else {
-    for_blocks<2>(n, [&](int64_t b, int64_t e0, int cnt) {
-      uint32_t w[4];
+    for_blocks<2>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
       double z[4];
-      block(key, uint64_t(b), 0, kTagMain, w);
       normals<double>(w, z);
       for (int j = 0; j < cnt; ++j) {
         const double v = truncated ? redraw_truncated<double>(key, uint64_t(e0 + j), z[j]) : z[j];
@@ -261,9 +289,7 @@ template <class T> void fill_normal(T* d, int64_t n, Key key, double mean, doubl
 template <class T> void fill_randint(T* d, int64_t n, Key key, int64_t lo, uint64_t r) {
   if constexpr (std::is_same_v<T, int32_t>) {
     const uint32_t r32 = uint32_t(r);
-    for_blocks<4>(n, [&](int64_t b, int64_t e0, int cnt) {
-      uint32_t w[4];
-      block(key, uint64_t(b), 0, kTagMain, w);
+    for_blocks<4>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
       for (int j = 0; j < cnt; ++j) {
         const uint64_t e = uint64_t(e0 + j);
         const uint32_t k = bounded32(w[j], r32, [&](uint32_t attempt) {
@@ -275,9 +301,7 @@ template <class T> void fill_randint(T* d, int64_t n, Key key, int64_t lo, uint6
       }
     });
   } else {
-    for_blocks<2>(n, [&](int64_t b, int64_t e0, int cnt) {
-      uint32_t w[4];
-      block(key, uint64_t(b), 0, kTagMain, w);
+    for_blocks<2>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
       for (int j = 0; j < cnt; ++j) {
         const uint64_t e = uint64_t(e0 + j);
         const uint64_t k = bounded64(join(w[2 * j], w[2 * j + 1]), r, [&](uint32_t attempt) {
@@ -296,18 +320,14 @@ template <class T> void fill_randint(T* d, int64_t n, Key key, int64_t lo, uint6
 inline uint64_t drop_threshold(double rate) { return uint64_t(std::floor(rate * 0x1p32)); }
 
 void fill_keep(uint8_t* d, int64_t n, Key key, uint64_t thresh) {
-  for_blocks<4>(n, [&](int64_t b, int64_t e0, int cnt) {
-    uint32_t w[4];
-    block(key, uint64_t(b), 0, kTagMain, w);
+  for_blocks<4>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
     for (int j = 0; j < cnt; ++j) d[e0 + j] = uint64_t(w[j]) >= thresh;
   });
 }
 
 template <class T>
 void dropout_same_shape(const T* x, T* o, int64_t n, Key key, uint64_t thresh, T scale) {
-  for_blocks<4>(n, [&](int64_t b, int64_t e0, int cnt) {
-    uint32_t w[4];
-    block(key, uint64_t(b), 0, kTagMain, w);
+  for_blocks<4>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
     for (int j = 0; j < cnt; ++j) o[e0 + j] = uint64_t(w[j]) >= thresh ? x[e0 + j] * scale : T(0);
   });
 }
