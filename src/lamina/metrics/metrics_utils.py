@@ -1,0 +1,210 @@
+"""Helpers shared by the metrics: rank alignment, thresholds, confusion-matrix
+updates and top-k membership, all computed with `lamina.ops`."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+
+from lamina import ops
+
+EPSILON = 1e-7  # Keras's backend.epsilon()
+NEG_INF = -1e10  # the value Keras gives to predictions outside the top k
+
+
+def to_snake_case(name: str) -> str:
+    """Keras's snake case of a class name: "TopKCategoricalAccuracy" ->
+    "top_k_categorical_accuracy", "AUC" -> "auc"."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1: bool = True):
+    """Aligns ranks that differ by one through a trailing dimension of size 1 (as
+    Keras): a rank-1 partner is expanded, otherwise the size-1 axis is squeezed."""
+    r1, r2 = len(x1.shape), len(x2.shape)
+    if r1 == r2:
+        return x1, x2
+    if r1 == r2 + 1 and x1.shape[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = ops.expand_dims(x2, -1)
+        else:
+            x1 = ops.squeeze(x1, -1)
+    if r2 == r1 + 1 and x2.shape[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = ops.expand_dims(x1, -1)
+        else:
+            x2 = ops.squeeze(x2, -1)
+    return x1, x2
+
+
+def divide_no_nan(x, y):
+    """x / y, and 0 where y == 0."""
+    x = ops.convert_to_tensor(x)
+    y = ops.convert_to_tensor(y)
+    zero = ops.equal(y, 0)
+    safe = ops.where(zero, ops.ones_like(y), y)
+    return ops.where(zero, ops.zeros_like(ops.divide(x, safe)), ops.divide(x, safe))
+
+
+def parse_init_thresholds(thresholds, default_threshold: float = 0.5) -> list:
+    """The thresholds as a list of floats, each checked to lie in [0, 1]."""
+    if thresholds is not None:
+        values = list(thresholds) if isinstance(thresholds, (list, tuple, np.ndarray)) \
+            else [thresholds]
+        bad = [t for t in values if t is None or not isinstance(t, (int, float, np.number))
+               or not 0 <= t <= 1]
+        if bad:
+            raise ValueError(f"Threshold values must be in [0, 1]. Received: {bad}")
+        return [float(t) for t in values]
+    return [float(default_threshold)]
+
+
+def is_evenly_distributed_thresholds(thresholds) -> bool:
+    """True when the thresholds are i/(n-1) for i = 0..n-1 (n >= 3), within epsilon."""
+    thresholds = np.asarray(thresholds, dtype=np.float64)
+    n = len(thresholds)
+    if n < 3:
+        return False
+    even = np.arange(n, dtype=np.float32) / (n - 1)
+    return bool(np.allclose(thresholds, even, atol=EPSILON))
+
+
+def in_top_k(targets, predictions, k: int):
+    """Whether each target class is among the `k` largest predictions of its row,
+    as TensorFlow's in_top_k: a class tied with the k-th largest counts as in, and a
+    NaN prediction at the target never does.
+
+    targets: int (N,); predictions: (N, C). Returns bool (N,).
+    """
+    predictions = ops.convert_to_tensor(predictions)
+    targets = ops.cast(ops.convert_to_tensor(targets), "int32")
+    at_target = ops.take_along_axis(predictions, ops.expand_dims(targets, -1), axis=-1)
+    at_target = ops.where(ops.isnan(at_target), ops.full_like(at_target, -np.inf), at_target)
+    n_greater = ops.sum(ops.cast(ops.greater(predictions, at_target), "int32"), axis=-1)
+    return ops.less(n_greater, k)
+
+
+def top_k_mask(x, k: int):
+    """1.0 where an entry is among the `k` largest of its last axis, else 0.0; ties
+    go to the lower index (as `top_k`). x: (..., C)."""
+    x = ops.convert_to_tensor(x)
+    c = x.shape[-1]
+    if k >= c:
+        return ops.ones_like(x)
+    xi = ops.expand_dims(x, -1)   # (..., C, 1): the candidate j
+    xo = ops.expand_dims(x, -2)   # (..., 1, C): the others i
+    idx = np.arange(c)
+    before = ops.convert_to_tensor(idx[None, :] < idx[:, None])  # [j, i]: i < j
+    beats = ops.logical_or(ops.greater(xo, xi), ops.logical_and(ops.equal(xo, xi), before))
+    rank = ops.sum(ops.cast(beats, "int32"), axis=-1)
+    return ops.cast(ops.less(rank, k), x.dtype)
+
+
+def filter_top_k(x, k: int):
+    """Keeps the top `k` entries of the last axis and sets the others to NEG_INF."""
+    mask = top_k_mask(x, k)
+    return x * mask + NEG_INF * (1.0 - mask)
+
+
+TRUE_POSITIVES = "tp"
+FALSE_POSITIVES = "fp"
+TRUE_NEGATIVES = "tn"
+FALSE_NEGATIVES = "fn"
+_KEYS = (TRUE_POSITIVES, FALSE_POSITIVES, TRUE_NEGATIVES, FALSE_NEGATIVES)
+
+
+def update_confusion_matrix_variables(variables: dict, y_true, y_pred, thresholds: Sequence[float],
+                                      top_k: int | None = None, class_id: int | None = None,
+                                      sample_weight=None, multi_label: bool = False,
+                                      label_weights=None,
+                                      thresholds_distributed_evenly: bool = False) -> None:
+    """Adds this batch's (weighted) confusion-matrix counts at each threshold to the
+    variables (keys "tp", "fp", "tn", "fn"), as Keras does.
+
+    A prediction is positive at threshold t when it is strictly greater than t; a label
+    is positive when it is non-zero. Without `multi_label` every entry of the batch
+    counts as one example and the variables have shape (T,); with it they are (T, L).
+    With evenly spaced thresholds, predictions are first clipped to [0, 1] (as Keras's
+    bucketed path).
+    """
+    unknown = [k for k in variables if k not in _KEYS]
+    if unknown:
+        raise ValueError(f"Invalid keys {unknown}; expected some of {list(_KEYS)}")
+    if multi_label and label_weights is not None:
+        raise ValueError("`label_weights` for multilabel data should be handled outside of "
+                         "`update_confusion_matrix_variables` when `multi_label` is True.")
+    var_dtype = next(iter(variables.values())).dtype
+    y_true = ops.cast(ops.convert_to_tensor(y_true), var_dtype)
+    y_pred = ops.cast(ops.convert_to_tensor(y_pred), var_dtype)
+    y_pred, y_true = squeeze_or_expand_to_same_rank(y_pred, y_true)
+    if tuple(y_pred.shape) != tuple(y_true.shape):
+        raise ValueError(f"y_true and y_pred must have the same shape; received "
+                         f"y_true.shape={tuple(y_true.shape)}, y_pred.shape={tuple(y_pred.shape)}")
+    if sample_weight is not None:
+        sample_weight = ops.expand_dims(ops.cast(ops.convert_to_tensor(sample_weight), var_dtype), -1)
+        _, sample_weight = squeeze_or_expand_to_same_rank(y_true, sample_weight, expand_rank_1=False)
+    if top_k is not None:
+        y_pred = filter_top_k(y_pred, top_k)
+    if class_id is not None:
+        if len(y_pred.shape) == 1:
+            raise ValueError("When class_id is provided, y_pred must be a 2D array with shape "
+                             f"(num_samples, num_classes), found shape: {tuple(y_pred.shape)}")
+        n_classes = y_pred.shape[-1]
+        if not 0 <= class_id < n_classes:
+            raise ValueError(f"class_id {class_id} is out of range for {n_classes} classes")
+        y_true = y_true[..., class_id:class_id + 1]
+        y_pred = y_pred[..., class_id:class_id + 1]
+    if thresholds_distributed_evenly:
+        y_pred = ops.clip(y_pred, 0.0, 1.0)
+
+    labels = ops.cast(ops.not_equal(y_true, 0), var_dtype)
+    if sample_weight is not None:
+        weights = ops.broadcast_to(sample_weight, tuple(y_pred.shape))
+    else:
+        weights = None
+    if label_weights is not None:
+        lw = ops.broadcast_to(ops.cast(ops.convert_to_tensor(label_weights), var_dtype),
+                              tuple(y_pred.shape))
+        weights = lw if weights is None else weights * lw
+
+    thr = ops.convert_to_tensor(np.asarray(thresholds, dtype=var_dtype))
+    if multi_label:
+        if len(y_pred.shape) != 2:
+            raise ValueError(f"multi_label needs y_pred of rank 2, got shape {tuple(y_pred.shape)}")
+        # (T, N, L) comparisons, summed over the examples.
+        pos = ops.cast(ops.greater(ops.expand_dims(y_pred, 0), ops.reshape(thr, (-1, 1, 1))),
+                       var_dtype)
+        true_w = labels if weights is None else labels * weights
+        false_w = (1.0 - labels) if weights is None else (1.0 - labels) * weights
+        tp = ops.sum(pos * true_w, axis=1)
+        fp = ops.sum(pos * false_w, axis=1)
+        total_true = ops.sum(true_w, axis=0)
+        total_false = ops.sum(false_w, axis=0)
+    else:
+        flat_pred = ops.reshape(y_pred, (-1,))
+        flat_labels = ops.reshape(labels, (-1,))
+        if weights is None:
+            true_w, false_w = flat_labels, 1.0 - flat_labels
+        else:
+            w = ops.reshape(weights, (-1,))
+            true_w, false_w = flat_labels * w, (1.0 - flat_labels) * w
+        # (T, M) comparisons times (M, 2) weights: one matmul gives TP and FP.
+        pos = ops.cast(ops.greater(ops.expand_dims(flat_pred, 0), ops.expand_dims(thr, 1)),
+                       var_dtype)
+        both = ops.matmul(pos, ops.stack([true_w, false_w], axis=1))
+        tp, fp = both[:, 0], both[:, 1]
+        total_true = ops.sum(true_w)
+        total_false = ops.sum(false_w)
+
+    if TRUE_POSITIVES in variables:
+        variables[TRUE_POSITIVES].assign_add(tp)
+    if FALSE_POSITIVES in variables:
+        variables[FALSE_POSITIVES].assign_add(fp)
+    if TRUE_NEGATIVES in variables:
+        variables[TRUE_NEGATIVES].assign_add(total_false - fp)
+    if FALSE_NEGATIVES in variables:
+        variables[FALSE_NEGATIVES].assign_add(total_true - tp)
