@@ -442,8 +442,35 @@ nb::object reduce(int op, nb::handle xh, nb::handle axes_h, nb::handle initial_h
 // ---------------------------------------------------------- argmax / argmin
 // First occurrence on ties; the first NaN wins (NumPy's rule).
 template <class T, bool kMax> inline bool better(T v, T best) {
-  if constexpr (kMax) return v > best || (v != v && best == best);
-  else return v < best || (v != v && best == best);
+  // Bitwise, not short-circuit, operators keep the loops branch-free (vectorizable).
+  const bool nan_first = (v != v) & (best == best);
+  if constexpr (kMax) return (v > best) | nan_first;
+  else return (v < best) | nan_first;
+}
+
+// argmax/argmin of a contiguous row: the extreme of each block of 512 (vectorized,
+// NaN-propagating); the first block holding the overall extreme (or a NaN) is then
+// searched for its first occurrence.
+template <class T, bool kMax> int64_t arg_row(const T* p, int64_t n) {
+  constexpr int64_t B = 512;
+  T bv = p[0];
+  int64_t bb = 0;
+  for (int64_t b = 0; b < n; b += B) {
+    const T m = reduce_row(ExtremeP<T, kMax>{p[b]}, p + b, std::min(B, n - b));
+    if (m != m) { bv = m; bb = b; break; }
+    if (b == 0 || (kMax ? m > bv : m < bv)) { bv = m; bb = b; }
+  }
+  const int64_t end = std::min(n, bb + B);
+  const bool nan = bv != bv;
+  for (int64_t s = bb; s < end; s += 32) {  // find the 32-wide piece first, vectorized
+    const int64_t e = std::min(end, s + 32);
+    int hit = 0;
+    for (int64_t i = s; i < e; ++i) hit |= nan ? int(p[i] != p[i]) : int(p[i] == bv);
+    if (!hit) continue;
+    for (int64_t i = s; i < e; ++i)
+      if (nan ? p[i] != p[i] : p[i] == bv) return i;
+  }
+  return bb;
 }
 
 template <class T, bool kMax>
@@ -455,16 +482,7 @@ void run_arg(const T* x, int32_t* y, int64_t outer, int64_t R, int64_t inner) {
     const int64_t o = it / ntiles, t = it % ntiles;
     const T* slab = x + o * R * inner;
     if (inner == 1) {
-      T best = slab[0];
-      int64_t bi = 0;
-      if (best == best) {
-        for (int64_t r = 1; r < R; ++r) {
-          const T v = slab[r];
-          if (v != v) { bi = r; break; }
-          if (kMax ? v > best : v < best) { best = v; bi = r; }
-        }
-      }
-      y[o] = int32_t(bi);
+      y[o] = int32_t(arg_row<T, kMax>(slab, R));
       continue;
     }
     const int64_t j0 = t * kTile, tw = std::min(kTile, inner - j0);

@@ -400,3 +400,16 @@ def test_second_order_through_reductions(rng):
         return inner.gradient(y, t)
 
     check_grad(grad_of_var, x, rtol=1e-5, atol=1e-7)
+
+
+def test_argmax_long_rows_ties_and_nan_across_blocks(rng):
+    x = rng.standard_normal((3, 2000)).astype(np.float32)
+    x[:, 700] = x[:, 1500] = x[:, 1501] = 10.0  # tied maxima in different blocks
+    x[:, 1100] = x[:, 1999] = -10.0
+    x[1, 1800] = x[1, 1900] = np.nan
+    x[2, 3] = np.nan
+    for fn, ref in ((ops.argmax, np.argmax), (ops.argmin, np.argmin)):
+        assert_close(fn(x, axis=1), ref(x, axis=1), dtype="int32")
+        xt = np.ascontiguousarray(x.T)
+        assert_close(fn(xt, axis=0), ref(xt, axis=0), dtype="int32")
+        assert_close(fn(x[0]), ref(x[0]))
