@@ -11,7 +11,9 @@ int32; any/all give bool. Integer and bool inputs get no gradient.
 
 Gradients: max/min split the cotangent evenly among tied maxima (as JAX and TF do);
 prod uses the product of the other elements, exact with zeros (one zero: only the
-zero's position gets a gradient; two or more: none).
+zero's position gets a gradient; two or more: none); its second derivative is exact
+away from zeros only. logsumexp's gradient is softmax(x), NaN where the result is -inf
+(every element -inf).
 """
 
 from __future__ import annotations
