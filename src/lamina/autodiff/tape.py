@@ -78,6 +78,13 @@ class GradientTape:
         self._tracked.clear()
         self._watched.clear()
 
+    def variable_accessed(self, variable) -> None:
+        """Called when a Variable is read: watch it if it is trainable (and this
+        tape watches accessed variables)."""
+        if (self._recording and self._watch_accessed_variables and variable.trainable
+                and id(variable._tensor) not in self._tracked):
+            self.watch(variable._tensor)
+
     def record(self, prim, inputs, outputs, attrs: dict[str, Any]) -> None:
         if not self._recording:
             return

@@ -38,7 +38,7 @@ class Tensor:
 
     @property
     def dtype(self) -> str:
-        return self._value.dtype.name
+        return dtypes.NAME_OF[self._value.dtype]
 
     @property
     def ndim(self) -> int:
@@ -159,6 +159,25 @@ def _install_ops(ops) -> None:
     Tensor.__pos__ = lambda self: self
     Tensor.__abs__ = ops.abs
     Tensor.__invert__ = ops.logical_not
+    _install_on_variable(ops, table)
+
+
+def _install_on_variable(ops, table: dict) -> None:
+    """Gives Variable the same operators, applied to its current value."""
+    from lamina.backend import variable
+
+    variable._ops = ops
+    Var = variable.Variable
+    for name in list(table) + ["__radd__", "__rsub__", "__rmul__", "__rtruediv__",
+                               "__rfloordiv__", "__rmod__", "__rpow__", "__rmatmul__",
+                               "__rand__", "__ror__", "__rxor__", "__neg__", "__abs__",
+                               "__invert__"]:
+        method = getattr(Tensor, name)
+        setattr(Var, name, lambda self, *args, _m=method: _m(self.value, *args))
+    Var.__eq__ = lambda self, other: ops.equal(self.value, other)
+    Var.__ne__ = lambda self, other: ops.not_equal(self.value, other)
+    Var.__pos__ = lambda self: self.value
+    Var.__hash__ = object.__hash__
 
 
 def from_numpy(value) -> Tensor:

@@ -130,6 +130,8 @@ _stop_gradient = StopGradient()
 
 def stop_gradient(variable) -> Tensor:
     """Returns `variable` unchanged, but blocks gradients flowing through it."""
+    if isinstance(variable, KerasTensor):
+        return _stop_gradient.bind(variable)
     return _stop_gradient.bind(convert_to_tensor(variable))
 
 

@@ -20,10 +20,7 @@ from lamina.backend.keras_tensor import KerasTensor
 from lamina.backend.tensor import Tensor
 from lamina.ops.operation import Operation
 
-# Objects with a `record(primitive, inputs, outputs, attrs)` method, pushed by
-# lamina.autodiff while a tape is active. Empty in the common case, so the eager
-# fast path costs one truth test.
-RECORDERS: list = []
+from lamina.backend.recording import RECORDERS  # noqa: E402 - the active tapes
 
 
 class Primitive(Operation):
