@@ -11,12 +11,15 @@ from lamina.backend import dtypes
 class KerasTensor:
     """A symbolic tensor; `None` marks an unknown dimension (e.g. the batch)."""
 
-    __slots__ = ("shape", "dtype", "name", "__weakref__")
+    # `_keras_history`: (layer, node index, tensor index) of the layer call that
+    # produced this tensor, used by models built from symbolic tensors.
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "__weakref__")
 
     def __init__(self, shape, dtype="float32", name: str | None = None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtypes.standardize_dtype(dtype)
         self.name = name
+        self._keras_history = None
 
     @property
     def ndim(self) -> int:

@@ -160,6 +160,19 @@ def _install_ops(ops) -> None:
     Tensor.__abs__ = ops.abs
     Tensor.__invert__ = ops.logical_not
     _install_on_variable(ops, table)
+    _install_on_keras_tensor(ops, table)
+
+
+def _install_on_keras_tensor(ops, table: dict) -> None:
+    """Symbolic tensors get the same operators: ops infer shapes on KerasTensors."""
+    from lamina.backend.keras_tensor import KerasTensor
+
+    for name in list(table) + ["__radd__", "__rsub__", "__rmul__", "__rtruediv__",
+                               "__rfloordiv__", "__rmod__", "__rpow__", "__rmatmul__",
+                               "__neg__", "__abs__", "__invert__"]:
+        setattr(KerasTensor, name, getattr(Tensor, name))
+    KerasTensor.__getitem__ = lambda self, key: ops.getitem(self, key)
+    KerasTensor.__hash__ = object.__hash__
 
 
 def _install_on_variable(ops, table: dict) -> None:

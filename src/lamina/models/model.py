@@ -1,0 +1,69 @@
+"""`Model`: a Layer with model-level API (summary, get_layer; training arrives
+with the Trainer). Subclass it with layers as attributes and a `call` method."""
+
+from __future__ import annotations
+
+from lamina.api_export import keras_export
+from lamina.layers.layer import Layer
+
+
+@keras_export("keras.Model", "keras.models.Model")
+class Model(Layer):
+    """Groups layers into an object with training and inference features.
+
+    Example:
+    >>> class MLP(Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = lamina.layers.Dense(8, activation="relu")
+    ...         self.out = lamina.layers.Dense(1)
+    ...     def call(self, x):
+    ...         return self.out(self.hidden(x))
+    >>> MLP()(lamina.ops.ones((2, 3))).shape
+    (2, 1)
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise NotImplementedError(
+                "Model(inputs, outputs): the functional API is not available yet in lamina; "
+                "use lamina.Sequential or subclass lamina.Model"
+            )
+        super().__init__(**kwargs)
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's direct sublayers (a copy: edit the model, not the list)."""
+        return list(self._layers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """The layer with `name`, or at `index` (in `layers` order)."""
+        if index is not None and name is not None:
+            raise ValueError("get_layer: provide either `name` or `index`, not both")
+        layers = self.layers
+        if index is not None:
+            if not isinstance(index, int) or not -len(layers) <= index < len(layers):
+                raise ValueError(
+                    f"get_layer: was asked to retrieve layer at index {index} but the model "
+                    f"only has {len(layers)} layers"
+                )
+            return layers[index]
+        if name is not None:
+            for layer in layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(
+                f"get_layer: no such layer: {name}. Existing layers are: "
+                f"{[layer.name for layer in layers]}"
+            )
+        raise ValueError("get_layer: provide either a layer `name` or an `index`")
+
+    def summary(self, line_length=None, positions=None, print_fn=None,
+                expand_nested: bool = False, show_trainable: bool = False,
+                layer_range=None) -> None:
+        """Prints Keras's summary table: layers, output shapes, parameter counts."""
+        from lamina.utils import summary_utils
+
+        summary_utils.print_summary(self, line_length=line_length, positions=positions,
+                                    print_fn=print_fn, expand_nested=expand_nested,
+                                    show_trainable=show_trainable, layer_range=layer_range)
