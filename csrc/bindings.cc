@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <cblas.h>
+#include <nanobind/stl/string.h>
 
 NB_MODULE(_core, m) {
   if (_import_array() < 0) throw nb::python_error();

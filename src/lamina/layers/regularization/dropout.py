@@ -5,6 +5,7 @@ from __future__ import annotations
 from lamina import random
 from lamina.api_export import keras_export
 from lamina.layers.layer import Layer
+from lamina.ops import zeros_like
 
 
 @keras_export("keras.layers.Dropout")
@@ -41,6 +42,8 @@ class Dropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
+        if self.rate == 1:
+            return zeros_like(inputs)  # everything dropped (1 / (1 - rate) undefined)
         noise_shape = None
         if self.noise_shape is not None:
             noise_shape = tuple(inputs.shape[i] if d is None else d
