@@ -210,3 +210,17 @@ def test_exported_under_keras_names():
     assert lookup("keras.activations", "swish") is activations.silu
     assert lookup("keras.activations", "get") is activations.get
     assert lamina.ops is ops  # the module is importable beside ops
+
+
+@pytest.mark.parametrize("name", sorted(set(activations.ALL_OBJECTS_DICT) - {"threshold"}))
+def test_symbolic_keras_tensors_pass_through(name):
+    kt = lamina.KerasTensor((None, 3), "float32")
+    y = activations.get(name)(kt)
+    assert isinstance(y, lamina.KerasTensor)
+    assert tuple(y.shape) == (None, 3) and y.dtype == "float32"
+
+
+def test_symbolic_relu_variants_and_int_input():
+    kt = lamina.KerasTensor((2, 5), "int32")
+    y = activations.relu(kt, negative_slope=0.1, max_value=3.0, threshold=1.0)
+    assert isinstance(y, lamina.KerasTensor) and y.dtype == "float32" and y.shape == (2, 5)

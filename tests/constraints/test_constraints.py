@@ -128,3 +128,15 @@ def test_custom_constraint():
 
     back = constraints.deserialize(constraints.serialize(Clip(0.5)))
     assert isinstance(back, Clip) and back.limit == 0.5
+
+
+def test_symbolic_and_variable_inputs():
+    import lamina
+
+    kt = lamina.KerasTensor((4, 3), "float32")
+    for c in (constraints.MaxNorm(), constraints.NonNeg(), constraints.UnitNorm(),
+              constraints.MinMaxNorm()):
+        y = c(kt)
+        assert isinstance(y, lamina.KerasTensor) and tuple(y.shape) == (4, 3)
+    v = lamina.Variable(np.array([[3.0], [4.0]], np.float32))
+    assert_close(constraints.UnitNorm()(v), np.array([[0.6], [0.8]], np.float32), rtol=1e-6)

@@ -153,3 +153,11 @@ def test_base_and_custom():
     assert s["registered_name"] == "RegTest>SumReg"
     back = regularizers.deserialize(s)
     assert isinstance(back, SumReg) and back.k == 2.0
+
+
+def test_gradient_reaches_variable():
+    value = np.array([[1.0, -2.0], [3.0, 0.5]], np.float32)
+    v = lamina.Variable(value)
+    with lamina.GradientTape() as tape:
+        loss = regularizers.L1L2(l1=0.1, l2=0.5)(v)
+    assert_close(tape.gradient(loss, v), 0.1 * np.sign(value) + value, rtol=1e-6)

@@ -8,13 +8,16 @@ names are how configs refer to them (`Dense(..., activation="relu")` stores
 from __future__ import annotations
 
 from lamina import ops
+from lamina.backend import KerasTensor, Tensor, dtypes
 from lamina.api_export import keras_export
 
 
 def _float(x):
-    """x as a floating-point Tensor (ints become float32, as Keras's activations do)."""
-    x = ops.convert_to_tensor(x)
-    return x if x.dtype in ("float32", "float64") else ops.cast(x, "float32")
+    """x as a floating-point tensor (ints become float32, as in Keras); symbolic
+    KerasTensors stay symbolic."""
+    if not isinstance(x, (Tensor, KerasTensor)):
+        x = ops.convert_to_tensor(x)
+    return x if dtypes.is_float(x.dtype) else ops.cast(x, dtypes.floatx())
 
 
 @keras_export("keras.activations.relu")

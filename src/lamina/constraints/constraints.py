@@ -4,14 +4,18 @@ after each optimizer update."""
 from __future__ import annotations
 
 from lamina import ops
+from lamina.backend import KerasTensor, Tensor, dtypes
 from lamina.api_export import keras_export
 
 _EPSILON = 1e-7  # Keras's backend.epsilon()
 
 
-def _tensor(w):
-    w = ops.convert_to_tensor(w)
-    return w if w.dtype in ("float32", "float64") else ops.cast(w, "float32")
+def _tensor(x):
+    """x as a floating-point tensor (ints become float32, as in Keras); symbolic
+    KerasTensors stay symbolic."""
+    if not isinstance(x, (Tensor, KerasTensor)):
+        x = ops.convert_to_tensor(x)
+    return x if dtypes.is_float(x.dtype) else ops.cast(x, dtypes.floatx())
 
 
 def _norms(w, axis):

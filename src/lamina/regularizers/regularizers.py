@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from lamina import ops
+from lamina.backend import KerasTensor, Tensor, dtypes
 from lamina.api_export import keras_export
 
 _EPSILON = 1e-7  # Keras's backend.epsilon()
@@ -24,8 +25,11 @@ def validate_float_arg(value, name: str) -> float:
 
 
 def _tensor(x):
-    x = ops.convert_to_tensor(x)
-    return x if x.dtype in ("float32", "float64") else ops.cast(x, "float32")
+    """x as a floating-point tensor (ints become float32, as in Keras); symbolic
+    KerasTensors stay symbolic."""
+    if not isinstance(x, (Tensor, KerasTensor)):
+        x = ops.convert_to_tensor(x)
+    return x if dtypes.is_float(x.dtype) else ops.cast(x, dtypes.floatx())
 
 
 @keras_export("keras.regularizers.Regularizer", "keras.Regularizer")
