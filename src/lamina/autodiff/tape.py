@@ -146,6 +146,7 @@ class GradientTape:
             if dtypes.is_float(t.dtype):
                 _accumulate(grads, t, core.cast(g, t.dtype), elementwise.add)
 
+        tracked = self._tracked
         was_recording, self._recording = self._recording, False
         try:
             for prim, inputs, outputs, attrs in reversed(self._nodes):
@@ -160,7 +161,8 @@ class GradientTape:
                 else:
                     in_cts = prim.vjp(inputs, outputs[0], cts[0], **attrs)
                 for x, g in zip(inputs, in_cts):
-                    if g is None or not dtypes.is_float(x.dtype):
+                    # Unwatched inputs (constants, frozen variables) get no gradient.
+                    if g is None or id(x) not in tracked or not dtypes.is_float(x.dtype):
                         continue
                     if tuple(g.shape) != tuple(x.shape):
                         raise RuntimeError(

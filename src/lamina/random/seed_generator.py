@@ -18,6 +18,7 @@ import numpy as np
 
 from lamina.backend import dtypes
 from lamina.backend.tensor import Tensor
+from lamina.backend.variable import Variable
 from lamina.ops.core import convert_to_tensor
 
 __all__ = ["SeedGenerator", "draw_seed", "global_seed_generator", "make_default_seed"]
@@ -49,11 +50,10 @@ class SeedGenerator:
             `random` module (deterministic after `lamina.utils.set_random_seed`).
         name: an optional name.
 
-    The state is the attribute `state`, an int64 Tensor of shape (2,) holding
-    `[seed, counter]`. `next()` returns the current state and advances the counter
-    by one; samplers key Philox with that pair. All reads and writes of the state
-    go through `_read_state` / `_write_state`, so that the state can later become
-    a non-trainable Variable (`self.state.assign(...)`) without changing callers.
+    The state is the attribute `state`, a non-trainable int64 Variable of shape (2,)
+    holding `[seed, counter]` (so a compiled step can carry it as state). `next()`
+    returns the current state and advances the counter by one; samplers key Philox
+    with that pair.
 
     Example:
     >>> gen = lamina.random.SeedGenerator(42)
@@ -74,20 +74,21 @@ class SeedGenerator:
             )
         self._initial_seed = int(seed)
         self.name = name or "seed_generator"
-        self.state = _state_tensor(int(seed), 0)
+        self.state = Variable(_state_tensor(int(seed), 0), trainable=False,
+                              name="seed_generator_state")
 
     def _read_state(self) -> tuple[int, int]:
         seed, counter = (int(v) for v in self.state.numpy())
         return seed, counter
 
     def _write_state(self, seed: int, counter: int) -> None:
-        self.state = _state_tensor(seed, counter)
+        self.state.assign(_state_tensor(seed, counter))
 
     def next(self, ordered: bool = True) -> Tensor:
         """Returns the current state (int64 Tensor `[seed, counter]`) and advances
         the counter. `ordered` is accepted for Keras compatibility; the counter
         always advances by one."""
-        current = self.state
+        current = self.state.value
         seed, counter = self._read_state()
         self._write_state(seed, counter + 1)
         return current
