@@ -207,3 +207,13 @@ def test_orthogonal_serialization_uses_keras_class_name():
     # Keras 2 files call it "Orthogonal".
     old = {"class_name": "Orthogonal", "config": {"gain": 1.0, "seed": None}}
     assert isinstance(initializers.deserialize(old), initializers.OrthogonalInitializer)
+
+
+def test_seed_generator_config_round_trip():
+    init = initializers.GlorotUniform(seed=lamina.random.SeedGenerator(3))
+    s = initializers.serialize(init)
+    assert s["config"]["seed"]["class_name"] == "SeedGenerator"
+    back = initializers.deserialize(s)
+    assert isinstance(back.seed, lamina.random.SeedGenerator)
+    fresh = initializers.GlorotUniform(seed=lamina.random.SeedGenerator(3))
+    assert_close(back((4, 4)), fresh((4, 4)), rtol=0, atol=0)

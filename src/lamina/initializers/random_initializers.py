@@ -60,8 +60,9 @@ class RandomInitializer(Initializer):
         self._init_seed = seed
         if seed is None:
             seed = random.seed_generator.make_default_seed()
-        elif isinstance(seed, dict):
-            seed = serialization_lib.deserialize_keras_object(seed)
+        elif isinstance(seed, dict):  # a serialized SeedGenerator
+            seed = serialization_lib.deserialize_keras_object(
+                seed, custom_objects={"SeedGenerator": random.SeedGenerator})
         elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer, random.SeedGenerator)):
             raise ValueError(
                 "`seed` argument should be an instance of `lamina.random.SeedGenerator` or an "
