@@ -20,7 +20,6 @@ def _float(x):
     return ops.cast(x, dtypes.floatx())
 
 
-@keras_export("keras.metrics.accuracy")
 def accuracy(y_true, y_pred):
     """1.0 where `y_true == y_pred`, else 0.0 (element-wise).
 

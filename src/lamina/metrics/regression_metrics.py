@@ -4,9 +4,11 @@ functions they average, computed with `lamina.ops`."""
 from __future__ import annotations
 
 import math
+import warnings
 
 from lamina import ops
 from lamina.api_export import keras_export
+from lamina.metrics.metric import Metric
 from lamina.metrics.metrics_utils import EPSILON, squeeze_or_expand_to_same_rank
 from lamina.metrics.reduction_metrics import Mean, MeanMetricWrapper
 
@@ -209,3 +211,108 @@ class RootMeanSquaredError(Mean):
 
     def result(self):
         return ops.sqrt(super().result())
+
+
+_R2_AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
+
+
+@keras_export("keras.metrics.R2Score")
+class R2Score(Metric):
+    """The coefficient of determination, `1 - SS_res / SS_tot`, per output column.
+
+    Args:
+        class_aggregation: None (one score per column), "uniform_average" (their mean)
+            or "variance_weighted_average" (weighted by each column's variance).
+        num_regressors: the number of regressors for the adjusted R2 (0: plain R2).
+        name: the metric's name.
+        dtype: the dtype of the result.
+
+    Example:
+    >>> m = R2Score()
+    >>> m.update_state([[1.0], [4.0], [3.0]], [[2.0], [4.0], [4.0]])
+    >>> round(float(m.result()), 4)
+    0.5714
+    """
+
+    def __init__(self, class_aggregation: str | None = "uniform_average",
+                 num_regressors: int = 0, name: str = "r2_score", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self._direction = "up"
+        if class_aggregation not in _R2_AGGREGATIONS:
+            raise ValueError("Invalid value for argument `class_aggregation`. Expected one of "
+                             f"{_R2_AGGREGATIONS}. Received: class_aggregation={class_aggregation}")
+        if num_regressors < 0:
+            raise ValueError("Invalid value for argument `num_regressors`. Expected a value "
+                             f">= 0. Received: num_regressors={num_regressors}")
+        self.class_aggregation = class_aggregation
+        self.num_regressors = num_regressors
+        self.num_samples = self.add_variable(shape=(), initializer="zeros", name="num_samples")
+        self._built = False
+
+    def _build(self, y_true_shape: tuple, y_pred_shape: tuple) -> None:
+        if len(y_pred_shape) != 2 or len(y_true_shape) != 2:
+            raise ValueError("R2Score expects 2D inputs with shape (batch_size, output_dim). "
+                             f"Received input shapes: y_pred.shape={y_pred_shape} and "
+                             f"y_true.shape={y_true_shape}.")
+        n = int(y_pred_shape[-1])
+        self.squared_sum = self.add_variable(shape=(n,), initializer="zeros", name="squared_sum")
+        self.sum = self.add_variable(shape=(n,), initializer="zeros", name="sum")
+        self.total_mse = self.add_variable(shape=(n,), initializer="zeros", name="residual")
+        self.count = self.add_variable(shape=(n,), initializer="zeros", name="count")
+        self._built = True
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        y_true = ops.convert_to_tensor(y_true, dtype=self.dtype)
+        y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        if not self._built:
+            self._build(tuple(y_true.shape), tuple(y_pred.shape))
+        if tuple(y_true.shape) != tuple(y_pred.shape) \
+                or y_pred.shape[-1] != self.sum.shape[0]:
+            raise ValueError(f"R2Score: expected y_true and y_pred of shape (batch_size, "
+                             f"{self.sum.shape[0]}); received y_true.shape="
+                             f"{tuple(y_true.shape)}, y_pred.shape={tuple(y_pred.shape)}")
+        w = ops.convert_to_tensor(1.0 if sample_weight is None else sample_weight, dtype=self.dtype)
+        if len(w.shape) == 1:
+            w = ops.expand_dims(w, 1)
+        w = ops.broadcast_to(w, tuple(y_true.shape))
+        weighted = y_true * w
+        self.sum.assign_add(ops.sum(weighted, axis=0))
+        self.squared_sum.assign_add(ops.sum(y_true * weighted, axis=0))
+        self.total_mse.assign_add(ops.sum(ops.square(y_true - y_pred) * w, axis=0))
+        self.count.assign_add(ops.sum(w, axis=0))
+        self.num_samples.assign_add(float(y_true.shape[0] * y_true.shape[1]))
+
+    def result(self):
+        if not self._built:
+            raise ValueError("R2Score: result() called before any update_state()")
+        mean = self.sum.value / self.count.value
+        total = self.squared_sum.value - self.sum.value * mean
+        raw = 1.0 - self.total_mse.value / total
+        raw = ops.where(ops.equal(ops.abs(raw), float("inf")), ops.zeros_like(raw), raw)
+        if self.class_aggregation == "uniform_average":
+            score = ops.mean(raw)
+        elif self.class_aggregation == "variance_weighted_average":
+            score = ops.sum(total * raw) / ops.sum(total)
+        else:
+            score = raw
+        n = float(self.num_samples.numpy())
+        p = float(self.num_regressors)
+        if p != 0:
+            if p > n - 1:
+                warnings.warn("More independent predictors than datapoints in adjusted R2 "
+                              "score. Falling back to standard R2 score.", stacklevel=2)
+            elif p == n - 1:
+                warnings.warn("Division by zero in Adjusted R2 score. Falling back to "
+                              "standard R2 score.", stacklevel=2)
+            else:
+                score = 1.0 - (1.0 - score) * (n - 1.0) / (n - p - 1.0)
+        return score
+
+    def reset_state(self) -> None:
+        for v in self.variables:
+            v.assign(ops.zeros(v.shape, dtype=v.dtype))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
