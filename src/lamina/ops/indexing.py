@@ -180,6 +180,9 @@ def take_along_axis(x, indices, axis: int | None = None):
                 f"take_along_axis: indices of shape {tuple(indices.shape)} do not broadcast with "
                 f"x of shape {tuple(x.shape)} outside axis {axis}"
             )
+    if isinstance(x, KerasTensor) or isinstance(indices, KerasTensor):
+        out = [b if d == axis else (a if a not in (None, 1) else b) for d, (a, b) in enumerate(zip(xs, ids))]
+        return KerasTensor(tuple(out), x.dtype)
     if tuple(ids) != tuple(indices.shape):
         indices = mp.broadcast_to(indices, ids)
     if tuple(xs) != tuple(x.shape):
