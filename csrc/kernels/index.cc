@@ -100,14 +100,23 @@ nb::object concatenate(nb::sequence xs_h, int64_t axis_in) {
   const int64_t outer = prod(out_shape, 0, axis);
   const int64_t inner = prod(out_shape, axis + 1, out_shape.size()) * es;
   const int64_t out_row = out_shape[axis] * inner;
-  GilRelease nogil(o.size >= kParallelGrain);
-  int64_t col = 0;
+  std::vector<const char*> srcs;
+  std::vector<int64_t> blocks;
   for (const View& x : xs) {
-    const int64_t block = x.shape[axis] * inner;
-    if (block)
-      copy_rows(o.data + col, out_row, x.data, [block](int64_t r) { return r * block; }, outer,
-                size_t(block));
-    col += block;
+    srcs.push_back(x.data);
+    blocks.push_back(x.shape[axis] * inner);
+  }
+  const size_t k = xs.size();
+  GilRelease nogil(o.size >= kParallelGrain);
+  // Row by row, so the output is written front to back.
+  const bool par = outer > 1 && outer * out_row >= kParallelBytes;
+#pragma omp parallel for if (par) schedule(static)
+  for (int64_t r = 0; r < outer; ++r) {
+    char* d = o.data + r * out_row;
+    for (size_t i = 0; i < k; ++i) {
+      std::memcpy(d, srcs[i] + r * blocks[i], size_t(blocks[i]));
+      d += blocks[i];
+    }
   }
   return out;
 }

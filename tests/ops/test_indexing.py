@@ -366,3 +366,9 @@ def test_symbolic_indexing_shapes():
     assert ops.take(x, [0, 1]).shape == (2,)
     assert ops.take_along_axis(x, KerasTensor((None, 3, 7), "int32"), axis=2).shape == (None, 3, 7)
     assert ops.take_along_axis(x, np.zeros((1, 3, 2), np.int32), axis=-1).shape == (None, 3, 2)
+
+
+def test_take_along_axis_broadcast_x_gradient(rng):
+    # x broadcast along a non-indexed axis: the VJP goes through broadcast_to's (ops.sum)
+    x = _data(rng, (1, 3), "float64")
+    check_grad(lambda x: ops.take_along_axis(x, np.array([[0, 2], [1, 1], [0, 0]]), axis=1), x)

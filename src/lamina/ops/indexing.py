@@ -373,8 +373,8 @@ def getitem(x, key):
     if (tk is np.ndarray or tk is Tensor) and type(x) is Tensor and x._value.ndim:
         arr = key if tk is np.ndarray else key._value
         if arr.dtype.kind in "iu" and arr.ndim:
-            if not primitive.RECORDERS and tk is np.ndarray and arr.dtype.kind == "i" \
-                    and arr.dtype.itemsize in (4, 8) and arr.flags.c_contiguous:
+            if not primitive.RECORDERS and (tk is Tensor or (
+                    arr.dtype.kind == "i" and arr.dtype.itemsize in (4, 8) and arr.flags.c_contiguous)):
                 # Eager and unrecorded: the kernel reads the caller's indices directly.
                 return Tensor(_core.take(x._value, arr, 0, "getitem", -1))
             return _TAKE.bind(x, _index_tensor(key, "getitem"), axis=0, op="getitem")

@@ -331,6 +331,10 @@ _CONCATENATE = Concatenate()
 
 
 def _same_dtype(xs: list, op: str) -> list:
+    if all(type(x) is Tensor for x in xs):
+        first = xs[0]._value.dtype  # compared as objects: NumPy's dtype.name is slow
+        if all(x._value.dtype == first for x in xs):
+            return xs
     dt = dtypes.result_type(*(x.dtype for x in xs))
     return [x if x.dtype == dt else cast(x, dt) for x in xs]
 
