@@ -278,6 +278,7 @@ _BASIC_INDEX = BasicIndex()
 _BASIC_INDEX_ADJOINT = BasicIndexAdjoint()
 
 _KEY_HELP = "integers, slices, None, Ellipsis, or integer or boolean arrays/tensors"
+_BOOL_SCALAR = "getitem: boolean scalar indices are not supported; index with a boolean mask tensor"
 
 
 def _slice_part(v, what: str):
@@ -304,7 +305,7 @@ def _entry(k) -> tuple:
             raise ValueError("getitem: slice step cannot be zero")
         return ("slice", s)
     if isinstance(k, (bool, np.bool_)):
-        raise TypeError("getitem: boolean scalar indices are not supported; index with a boolean mask tensor")
+        raise TypeError(_BOOL_SCALAR)
     if isinstance(k, (int, np.integer)):
         return ("int", int(k))
     if isinstance(k, (float, np.floating)):
@@ -329,7 +330,7 @@ def _entry(k) -> tuple:
     kind = arr.dtype.kind
     if kind == "b":
         if arr.ndim == 0:
-            raise TypeError("getitem: boolean scalar indices are not supported; index with a boolean mask tensor")
+            raise TypeError(_BOOL_SCALAR)
         return ("mask", arr)
     if kind in "iu":
         return ("int", int(arr)) if arr.ndim == 0 else ("array", arr, tensor)
