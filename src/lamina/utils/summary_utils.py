@@ -72,6 +72,10 @@ def _widths(line_length: int, positions) -> list[int]:
     for p in positions:
         widths.append(max(p - prev, 6))
         prev = p
+    # The count column must hold "0 (unbuilt)"; narrow the name column instead.
+    if len(widths) == 3 and widths[2] < 13:
+        widths[0] = max(widths[0] - (13 - widths[2]), 10)
+        widths[2] = 13
     return widths
 
 
