@@ -31,7 +31,7 @@ class FBetaScore(Metric):
     >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
     ...                [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
     >>> [round(v, 4) for v in m.result().numpy().tolist()]
-    [0.3846, 0.9091, 0.5556]
+    [0.3846, 0.9091, 0.8333]
     """
 
     def __init__(self, average: str | None = None, beta: float = 1.0,
