@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from lamina import ops
 from lamina.api_export import keras_export
 from lamina.metrics.metric import Metric
@@ -21,7 +23,7 @@ def _pair(y_true, y_pred):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     if tuple(y_true.shape) != tuple(y_pred.shape):
         try:
-            ops.broadcast_shapes(tuple(y_true.shape), tuple(y_pred.shape))
+            np.broadcast_shapes(tuple(y_true.shape), tuple(y_pred.shape))  # shapes only
         except ValueError:
             raise ValueError(f"y_true and y_pred have incompatible shapes: "
                              f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}") from None
