@@ -326,3 +326,20 @@ def test_auc_names():
     assert metrics.AUC(name="auc").name == "auc"
     a = metrics.AUC()
     assert a.name == "auc" or a.name.startswith("auc_")
+
+
+def test_auc_clips_out_of_range_predictions_like_keras():
+    m = metrics.AUC(num_thresholds=3)
+    m.update_state([1, 1], [1.5, -0.5])
+    assert_close(m.true_positives.numpy(), [2, 1, 0])
+    assert_close(m.false_negatives.numpy(), [0, 1, 2])
+
+
+def test_auc_large_batch_matches_reference(rng):
+    y = rng.integers(0, 2, (5000,))
+    p = rng.uniform(size=(5000,)).astype(np.float32)
+    m = metrics.AUC(num_thresholds=200)
+    m.update_state(y, p)
+    counts = np_counts(y, p, auc_thresholds(200))
+    assert_close(m.true_positives.numpy(), counts[0], atol=1)  # a boundary value may move
+    assert_close(m.result(), np_auc(*counts), rtol=1e-4)

@@ -64,7 +64,7 @@ class Metric:
     ...         super().__init__(name=name, dtype=dtype)
     ...         self.n = self.add_variable((), "zeros", name="n")
     ...     def update_state(self, values):
-    ...         self.n.assign_add(ops.cast(ops.shape(values)[0], self.dtype))
+    ...         self.n.assign_add(float(len(values)))
     ...     def result(self):
     ...         return self.n.value
     >>> m = Count()

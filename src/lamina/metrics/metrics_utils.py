@@ -14,6 +14,35 @@ EPSILON = 1e-7  # Keras's backend.epsilon()
 NEG_INF = -1e10  # the value Keras gives to predictions outside the top k
 
 
+_CONSTANTS: dict = {}
+
+
+def constant(value: float, dtype: str):
+    """A cached scalar tensor (converting Python scalars costs more than the op)."""
+    key = (value, dtype)
+    t = _CONSTANTS.get(key)
+    if t is None:
+        if len(_CONSTANTS) > 1024:
+            _CONSTANTS.clear()
+        t = _CONSTANTS[key] = ops.convert_to_tensor(np.asarray(value, dtype=dtype))
+    return t
+
+
+_THRESHOLDS: dict = {}
+
+
+def threshold_tensor(thresholds, dtype: str, rank: int):
+    """The thresholds as a (T, 1) (rank 2) or (T, 1, 1) (rank 3) tensor, cached."""
+    key = (tuple(float(t) for t in thresholds), dtype, rank)
+    t = _THRESHOLDS.get(key)
+    if t is None:
+        arr = np.asarray(key[0], dtype=dtype).reshape((-1,) + (1,) * (rank - 1))
+        if len(_THRESHOLDS) > 256:
+            _THRESHOLDS.clear()
+        t = _THRESHOLDS[key] = ops.convert_to_tensor(arr)
+    return t
+
+
 def to_snake_case(name: str) -> str:
     """Keras's snake case of a class name: "TopKCategoricalAccuracy" ->
     "top_k_categorical_accuracy", "AUC" -> "auc"."""
@@ -45,9 +74,10 @@ def divide_no_nan(x, y):
     """x / y, and 0 where y == 0."""
     x = ops.convert_to_tensor(x)
     y = ops.convert_to_tensor(y)
-    zero = ops.equal(y, 0)
-    safe = ops.where(zero, ops.ones_like(y), y)
-    return ops.where(zero, ops.zeros_like(ops.divide(x, safe)), ops.divide(x, safe))
+    dtype = y.dtype
+    zero = ops.equal(y, constant(0.0, dtype))
+    quotient = ops.divide(x, ops.where(zero, constant(1.0, dtype), y))
+    return ops.where(zero, constant(0.0, quotient.dtype), quotient)
 
 
 def parse_init_thresholds(thresholds, default_threshold: float = 0.5) -> list:
@@ -83,9 +113,9 @@ def in_top_k(targets, predictions, k: int):
     predictions = ops.convert_to_tensor(predictions)
     targets = ops.cast(ops.convert_to_tensor(targets), "int32")
     at_target = ops.take_along_axis(predictions, ops.expand_dims(targets, -1), axis=-1)
-    at_target = ops.where(ops.isnan(at_target), ops.full_like(at_target, -np.inf), at_target)
+    at_target = ops.where(ops.isnan(at_target), constant(-np.inf, at_target.dtype), at_target)
     n_greater = ops.sum(ops.cast(ops.greater(predictions, at_target), "int32"), axis=-1)
-    return ops.less(n_greater, k)
+    return ops.less(n_greater, constant(int(k), "int32"))
 
 
 def top_k_mask(x, k: int):
@@ -97,17 +127,81 @@ def top_k_mask(x, k: int):
         return ops.ones_like(x)
     xi = ops.expand_dims(x, -1)   # (..., C, 1): the candidate j
     xo = ops.expand_dims(x, -2)   # (..., 1, C): the others i
-    idx = np.arange(c)
-    before = ops.convert_to_tensor(idx[None, :] < idx[:, None])  # [j, i]: i < j
+    before = _BEFORE.get(c)
+    if before is None:  # [j, i]: i < j
+        idx = np.arange(c)
+        before = _BEFORE[c] = ops.convert_to_tensor(idx[None, :] < idx[:, None])
     beats = ops.logical_or(ops.greater(xo, xi), ops.logical_and(ops.equal(xo, xi), before))
     rank = ops.sum(ops.cast(beats, "int32"), axis=-1)
-    return ops.cast(ops.less(rank, k), x.dtype)
+    return ops.cast(ops.less(rank, constant(int(k), "int32")), x.dtype)
+
+
+_BEFORE: dict = {}
 
 
 def filter_top_k(x, k: int):
     """Keeps the top `k` entries of the last axis and sets the others to NEG_INF."""
     mask = top_k_mask(x, k)
     return x * mask + NEG_INF * (1.0 - mask)
+
+
+def _segment_sum(data, segment_ids, num_segments: int):
+    """Sums of `data` (1-D) by integer `segment_ids` in [0, num_segments): the native
+    scatter-add behind `take`'s gradient."""
+    from lamina.ops import indexing
+
+    return indexing._SCATTER_ADD.bind(data, segment_ids, axis=0, n=num_segments)
+
+
+_SUFFIX: dict = {}
+
+
+def _strict_suffix_matrix(n: int, dtype: str):
+    """S with S[i, k] = 1 where k > i: `S @ v` gives the sums of v past each index."""
+    key = (n, dtype)
+    t = _SUFFIX.get(key)
+    if t is None:
+        idx = np.arange(n)
+        t = _SUFFIX[key] = ops.convert_to_tensor((idx[None, :] > idx[:, None]).astype(dtype))
+    return t
+
+
+def _bucketed_positive_counts(y_pred, true_w, false_w, num_thresholds: int,
+                              with_epsilon: bool, dtype: str):
+    """TP and FP at evenly spaced thresholds i/(T-1) in O(N + T^2) (Keras's bucketed
+    path): each prediction falls in bucket ceil(p (T-1)) - 1 and counts as positive for
+    every threshold up to its bucket. y_pred/true_w/false_w: (M,) or (N, L)."""
+    t = num_thresholds
+    bucket = ops.ceil(ops.multiply(ops.clip(y_pred, 0.0, 1.0), constant(float(t - 1), dtype)))
+    # bucket is (original bucket + 1), in [0, T-1]; 0 passes no threshold, except that
+    # with the -epsilon first threshold every prediction passes it.
+    if with_epsilon:
+        bucket = ops.maximum(bucket, constant(1.0, dtype))
+    ids = ops.cast(bucket, "int32")
+    suffix = _strict_suffix_matrix(t, dtype)
+    if len(y_pred.shape) == 2:  # multi-label: one segment per (bucket, label)
+        n_labels = y_pred.shape[1]
+        label_ids = _label_offsets(n_labels)
+        ids = ops.reshape(ops.add(ops.multiply(ids, constant(n_labels, "int32")), label_ids),
+                          (-1,))
+        size = t * n_labels
+        tp_b = ops.reshape(_segment_sum(ops.reshape(true_w, (-1,)), ids, size),
+                           (t, n_labels))
+        fp_b = ops.reshape(_segment_sum(ops.reshape(false_w, (-1,)), ids, size), (t, n_labels))
+    else:
+        tp_b = _segment_sum(true_w, ids, t)
+        fp_b = _segment_sum(false_w, ids, t)
+    return ops.matmul(suffix, tp_b), ops.matmul(suffix, fp_b)
+
+
+_LABEL_OFFSETS: dict = {}
+
+
+def _label_offsets(n: int):
+    t = _LABEL_OFFSETS.get(n)
+    if t is None:
+        t = _LABEL_OFFSETS[n] = ops.convert_to_tensor(np.arange(n, dtype=np.int32)[None, :])
+    return t
 
 
 TRUE_POSITIVES = "tp"
@@ -128,8 +222,9 @@ def update_confusion_matrix_variables(variables: dict, y_true, y_pred, threshold
     A prediction is positive at threshold t when it is strictly greater than t; a label
     is positive when it is non-zero. Without `multi_label` every entry of the batch
     counts as one example and the variables have shape (T,); with it they are (T, L).
-    With evenly spaced thresholds, predictions are first clipped to [0, 1] (as Keras's
-    bucketed path).
+    With evenly spaced thresholds (AUC's default), the counts come from Keras's bucketed
+    algorithm (predictions clipped to [0, 1], one bucket per threshold interval) in
+    O(N + T^2) instead of O(N T).
     """
     unknown = [k for k in variables if k not in _KEYS]
     if unknown:
@@ -158,8 +253,7 @@ def update_confusion_matrix_variables(variables: dict, y_true, y_pred, threshold
             raise ValueError(f"class_id {class_id} is out of range for {n_classes} classes")
         y_true = y_true[..., class_id:class_id + 1]
         y_pred = y_pred[..., class_id:class_id + 1]
-    if thresholds_distributed_evenly:
-        y_pred = ops.clip(y_pred, 0.0, 1.0)
+    with_epsilon = bool(thresholds[0] < 0.0 or thresholds[-1] > 1.0)
 
     labels = ops.cast(ops.not_equal(y_true, 0), var_dtype)
     if sample_weight is not None:
@@ -170,33 +264,45 @@ def update_confusion_matrix_variables(variables: dict, y_true, y_pred, threshold
         lw = ops.broadcast_to(ops.cast(ops.convert_to_tensor(label_weights), var_dtype),
                               tuple(y_pred.shape))
         weights = lw if weights is None else weights * lw
+    one = constant(1.0, var_dtype)
 
-    thr = ops.convert_to_tensor(np.asarray(thresholds, dtype=var_dtype))
     if multi_label:
         if len(y_pred.shape) != 2:
             raise ValueError(f"multi_label needs y_pred of rank 2, got shape {tuple(y_pred.shape)}")
-        # (T, N, L) comparisons, summed over the examples.
-        pos = ops.cast(ops.greater(ops.expand_dims(y_pred, 0), ops.reshape(thr, (-1, 1, 1))),
-                       var_dtype)
+        false_labels = ops.subtract(one, labels)
         true_w = labels if weights is None else labels * weights
-        false_w = (1.0 - labels) if weights is None else (1.0 - labels) * weights
-        tp = ops.sum(pos * true_w, axis=1)
-        fp = ops.sum(pos * false_w, axis=1)
+        false_w = false_labels if weights is None else false_labels * weights
+        if thresholds_distributed_evenly:
+            tp, fp = _bucketed_positive_counts(y_pred, true_w, false_w, len(thresholds),
+                                               with_epsilon, var_dtype)
+        else:  # (T, N, L) comparisons, summed over the examples.
+            pos = ops.cast(ops.greater(ops.expand_dims(y_pred, 0),
+                                       threshold_tensor(thresholds, var_dtype, 3)), var_dtype)
+            tp = ops.sum(pos * true_w, axis=1)
+            fp = ops.sum(pos * false_w, axis=1)
         total_true = ops.sum(true_w, axis=0)
         total_false = ops.sum(false_w, axis=0)
     else:
-        flat_pred = ops.reshape(y_pred, (-1,))
-        flat_labels = ops.reshape(labels, (-1,))
-        if weights is None:
-            true_w, false_w = flat_labels, 1.0 - flat_labels
-        else:
-            w = ops.reshape(weights, (-1,))
-            true_w, false_w = flat_labels * w, (1.0 - flat_labels) * w
-        # (T, M) comparisons times (M, 2) weights: one matmul gives TP and FP.
-        pos = ops.cast(ops.greater(ops.expand_dims(flat_pred, 0), ops.expand_dims(thr, 1)),
-                       var_dtype)
-        both = ops.matmul(pos, ops.stack([true_w, false_w], axis=1))
-        tp, fp = both[:, 0], both[:, 1]
+        m = 1
+        for d in y_pred.shape:
+            m *= d
+        if len(y_pred.shape) != 1:
+            labels = ops.reshape(labels, (m,))
+            if weights is not None:
+                weights = ops.reshape(weights, (m,))
+        true_w = labels if weights is None else labels * weights
+        false_w = ops.subtract(one, labels)
+        if weights is not None:
+            false_w = false_w * weights
+        if thresholds_distributed_evenly:
+            flat_pred = y_pred if len(y_pred.shape) == 1 else ops.reshape(y_pred, (m,))
+            tp, fp = _bucketed_positive_counts(flat_pred, true_w, false_w, len(thresholds),
+                                               with_epsilon, var_dtype)
+        else:  # (T, M) comparisons, then a matrix-vector product per count.
+            pos = ops.cast(ops.greater(ops.reshape(y_pred, (1, m)),
+                                       threshold_tensor(thresholds, var_dtype, 2)), var_dtype)
+            tp = ops.matmul(pos, true_w)
+            fp = ops.matmul(pos, false_w)
         total_true = ops.sum(true_w)
         total_false = ops.sum(false_w)
 

@@ -8,7 +8,7 @@ from typing import Callable
 from lamina import ops
 from lamina.api_export import keras_export
 from lamina.metrics.metric import Metric
-from lamina.metrics.metrics_utils import divide_no_nan, squeeze_or_expand_to_same_rank
+from lamina.metrics.metrics_utils import constant, divide_no_nan, squeeze_or_expand_to_same_rank
 from lamina.saving import serialization_lib
 
 
@@ -107,8 +107,9 @@ class Mean(Metric):
         if isinstance(sample_weight, (int, float)) and not isinstance(sample_weight, bool) \
                 and len(getattr(values, "shape", (0,))) == 0:
             # A scalar value with a scalar weight (e.g. a batch loss and its size).
-            self.total.assign_add(ops.cast(values, self.dtype) * sample_weight)
-            self.count.assign_add(float(sample_weight))
+            w = constant(float(sample_weight), self.dtype)
+            self.total.assign_add(ops.multiply(ops.cast(values, self.dtype), w))
+            self.count.assign_add(w)
             return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, ops.mean,
                                                             self.dtype)
@@ -116,9 +117,9 @@ class Mean(Metric):
         if sample_weight is not None:
             num_samples = ops.sum(sample_weight)
         elif len(values.shape) >= 1:
-            num_samples = float(values.shape[0])
+            num_samples = constant(float(values.shape[0]), self.dtype)
         else:
-            num_samples = 1.0
+            num_samples = constant(1.0, self.dtype)
         self.count.assign_add(num_samples)
 
     def reset_state(self) -> None:
