@@ -12,7 +12,7 @@ from lamina.ops.linalg import *  # noqa: F401,F403
 from lamina.ops.reduction import *  # noqa: F401,F403
 from lamina.ops.manipulation import *  # noqa: F401,F403
 from lamina.ops.indexing import *  # noqa: F401,F403
-from lamina.ops.softmax import *  # noqa: F401,F403
+from lamina.ops.softmax_ops import *  # noqa: F401,F403
 from lamina.ops.nn import *  # noqa: F401,F403
 from lamina.autodiff.functional import grad, value_and_grad  # noqa: E402
 
