@@ -1,5 +1,5 @@
 """`lamina.datasets`: Keras-style dataset loaders."""
 
-from lamina.datasets import mnist  # noqa: F401
+from lamina.datasets import digits, mnist  # noqa: F401
 
-__all__ = ["mnist"]
+__all__ = ["digits", "mnist"]
