@@ -73,6 +73,22 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1: bool = True):
     return x1, x2
 
 
+def _broadcastable(a: tuple, b: tuple) -> bool:
+    return all(x == y or x == 1 or y == 1 or x is None or y is None
+               for x, y in zip(reversed(a), reversed(b)))
+
+
+def _align_weights(values, sample_weight):
+    """Keras's rank alignment of weights to values; then, where Keras's broadcast
+    would fail, weights matching the leading dimensions of `values` (e.g. (batch,)
+    weights of (batch, time) losses) are extended over the trailing ones."""
+    values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+    vs, ws = tuple(values.shape), tuple(sample_weight.shape)
+    if len(ws) < len(vs) and not _broadcastable(vs, ws) and vs[:len(ws)] == ws:
+        sample_weight = ops.reshape(sample_weight, ws + (1,) * (len(vs) - len(ws)))
+    return values, sample_weight
+
+
 def _num_elements(x) -> int | None:
     n = 1
     for d in x.shape:
@@ -117,7 +133,7 @@ def apply_mask(sample_weight, mask, dtype: str, reduction: str | None):
         mask = ops.multiply(mask, _divide_no_nan(ops.cast(total, dtype), valid))
     if sample_weight is None:
         return mask
-    mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)
+    mask, sample_weight = _align_weights(mask, sample_weight)
     return ops.multiply(sample_weight, mask)
 
 
@@ -134,7 +150,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
         sample_weight = to_tensor(sample_weight, values.dtype)
     sample_weight = apply_mask(sample_weight, mask, values.dtype, reduction)
     if sample_weight is not None:
-        values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+        values, sample_weight = _align_weights(values, sample_weight)
         try:
             values = ops.multiply(values, sample_weight)
         except ValueError:
