@@ -657,7 +657,8 @@ def test_incompatible_shapes_name_both(fn):
 
 
 def test_categorical_requires_equal_shapes():
-    with pytest.raises(ValueError, match=r"same shape.*y_true.shape=\(2, 1\).*y_pred.shape=\(2, 3\)"):
+    with pytest.raises(ValueError,
+                       match=r"same shape.*y_true.shape=\(2, 1\).*y_pred.shape=\(2, 3\)"):
         losses.categorical_crossentropy(np.zeros((2, 1)), np.ones((2, 3)))
     with pytest.raises(ValueError, match="same shape"):
         losses.CategoricalCrossentropy()(np.array([0, 1]), np.ones((2, 3)))

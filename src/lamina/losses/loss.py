@@ -10,7 +10,8 @@ them by `sample_weight` and reduces them (`Loss.__call__`):
 - "none" or None: the weighted values, unreduced.
 
 Example:
->>> loss = lamina.losses.MeanSquaredError(reduction="sum")
+>>> from lamina import losses
+>>> loss = losses.MeanSquaredError(reduction="sum")
 >>> float(loss([[0.0, 1.0]], [[1.0, 1.0]]))
 0.5
 """
@@ -24,7 +25,6 @@ from lamina import dtype_policies
 from lamina.api_export import keras_export
 from lamina.backend import dtypes
 from lamina.backend.keras_tensor import KerasTensor
-from lamina.backend.tensor import Tensor
 from lamina.ops.operation import auto_name
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)

@@ -169,7 +169,7 @@ def cosine_similarity(y_true, y_pred, axis: int = -1):
 
     Example:
     >>> cosine_similarity([[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]]).numpy()
-    array([ 0.        , -0.99999994], dtype=float32)
+    array([-0.        , -0.99999994], dtype=float32)
     """
     axis = _check_axis(axis, "cosine_similarity")
     y_true, y_pred = _aligned(y_true, y_pred, "cosine_similarity")
@@ -299,7 +299,8 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False, label_smoothi
     smoothed towards 0.5: z (1 - label_smoothing) + 0.5 label_smoothing.
 
     Example:
-    >>> binary_crossentropy([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]).numpy()  # doctest: +ELLIPSIS
+    >>> binary_crossentropy([[0, 1], [0, 0]],
+    ...                     [[0.6, 0.4], [0.4, 0.6]]).numpy()  # doctest: +ELLIPSIS
     array([0.9162..., 0.7135...], dtype=float32)
     """
     axis = _check_axis(axis, "binary_crossentropy")
@@ -320,7 +321,8 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing: bool = Fals
     class 1 and 1 - alpha for class 0 (Lin et al., 2018). Mean over `axis`.
 
     Example:
-    >>> binary_focal_crossentropy([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]).numpy()  # doctest: +ELLIPSIS
+    >>> binary_focal_crossentropy([[0, 1], [0, 0]],
+    ...                           [[0.6, 0.4], [0.4, 0.6]]).numpy()  # doctest: +ELLIPSIS
     array([0.32986..., 0.20579...], dtype=float32)
     """
     axis = _check_axis(axis, "binary_focal_crossentropy")
@@ -472,7 +474,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
     the others only).
 
     Example:
-    >>> sparse_categorical_crossentropy([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]).numpy()  # doctest: +ELLIPSIS
+    >>> sparse_categorical_crossentropy(
+    ...     [1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]).numpy()  # doctest: +ELLIPSIS
     array([0.0512..., 2.3025...], dtype=float32)
     """
     return _sparse_ce_and_mask(y_true, y_pred, bool(from_logits), ignore_class, axis)[0]
@@ -484,8 +487,8 @@ def dice(y_true, y_pred, axis=None):
     `axis` (None: everything).
 
     Example:
-    >>> float(dice([[1.0, 0.0]], [[1.0, 0.0]]))  # doctest: +ELLIPSIS
-    0.0000...
+    >>> round(float(dice([[1.0, 0.0]], [[1.0, 0.0]])), 4)
+    0.0
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     _check_broadcast(y_true, y_pred, "dice")
@@ -501,8 +504,8 @@ def tversky(y_true, y_pred, alpha: float = 0.5, beta: float = 0.5, axis=None):
     (Keras's definitions). alpha = beta = 0.5 is the Dice loss.
 
     Example:
-    >>> float(tversky([[1.0, 0.0]], [[1.0, 0.0]]))  # doctest: +ELLIPSIS
-    0.0000...
+    >>> round(float(tversky([[1.0, 0.0]], [[1.0, 0.0]])), 4)
+    0.0
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     _check_broadcast(y_true, y_pred, "tversky")
@@ -747,8 +750,8 @@ class BinaryCrossentropy(_Wrapped):
 
     Example:
     >>> bce = BinaryCrossentropy(from_logits=True)
-    >>> round(float(bce([[0, 1], [0, 0]], [[-18.6, 0.51], [2.94, -12.8]])), 4)
-    0.8654
+    >>> round(float(bce([[0, 1], [0, 0]], [[-18.6, 0.51], [2.94, -12.8]])), 3)
+    0.865
     """
 
     _config_keys = ("from_logits", "label_smoothing", "axis")
