@@ -25,6 +25,7 @@ from lamina import dtype_policies
 from lamina.api_export import keras_export
 from lamina.backend import dtypes
 from lamina.backend.keras_tensor import KerasTensor
+from lamina.backend.tensor import Tensor
 from lamina.ops.operation import auto_name
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -41,7 +42,7 @@ def standardize_reduction(reduction: str | None) -> str | None:
 
 def to_tensor(x, dtype: str | None = None):
     """`x` as a Tensor (or a KerasTensor when symbolic), cast to `dtype` if given."""
-    if isinstance(x, KerasTensor):
+    if type(x) is Tensor or isinstance(x, KerasTensor):
         return x if dtype is None or x.dtype == dtype else ops.cast(x, dtype)
     return ops.convert_to_tensor(x, dtype=dtype)
 
