@@ -268,3 +268,17 @@ def test_public_names():
         assert hasattr(losses, name), name
     for name in losses.__all__:
         assert hasattr(losses, name), name
+
+
+def test_symbolic_inputs_give_symbolic_scalars():
+    from lamina import KerasTensor
+
+    y_true, y_pred = KerasTensor((None, 3)), KerasTensor((None, 3))
+    for loss in (losses.MeanSquaredError(), losses.CategoricalCrossentropy(from_logits=True),
+                 losses.BinaryCrossentropy(), losses.Huber()):
+        out = loss(y_true, y_pred)
+        assert isinstance(out, KerasTensor) and out.shape == () and out.dtype == "float32"
+    out = losses.SparseCategoricalCrossentropy()(KerasTensor((None,), "int32"), y_pred)
+    assert isinstance(out, KerasTensor) and out.shape == ()
+    out = losses.MeanSquaredError(reduction=None)(y_true, y_pred)
+    assert out.shape == (None,)
