@@ -7,6 +7,7 @@ from lamina import callbacks
 from lamina.api_export import keras_name, lookup
 from lamina.callbacks import (Callback, CallbackList, History, LambdaCallback, ProgbarLogger,
                               TerminateOnNaN)
+from callback_fakes import model, fit, stdout  # noqa: F401 (fixtures)
 
 
 class Recorder(Callback):

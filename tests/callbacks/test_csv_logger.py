@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lamina.callbacks import CSVLogger
+from callback_fakes import model, fit  # noqa: F401 (fixtures)
 
 
 LOGS = [{"loss": 0.5, "accuracy": 0.25, "val_loss": 1.0},

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from lamina.callbacks import EarlyStopping
+from callback_fakes import model, fit, stdout  # noqa: F401 (fixtures)
 
 
 def losses(*values, key="loss"):

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from lamina.callbacks import LearningRateScheduler, ReduceLROnPlateau
+from callback_fakes import model, fit, stdout  # noqa: F401 (fixtures)
 
 
 def test_scheduler_sets_lr_each_epoch_and_logs_it(model, fit):

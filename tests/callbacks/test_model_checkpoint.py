@@ -1,6 +1,7 @@
 import pytest
 
 from lamina.callbacks import ModelCheckpoint
+from callback_fakes import model, fit, stdout  # noqa: F401 (fixtures)
 
 
 def paths(model):
@@ -69,12 +70,9 @@ def test_integer_save_freq_counts_batches_across_epochs(model, fit, tmp_path):
                                             ("ck-1-2.keras", "ck-2-1.keras", "ck-2-3.keras")]
 
 
-def test_creates_missing_directories(tmp_path):
-    from conftest import FakeModel, run_fit
-
-    model = FakeModel()
+def test_creates_missing_directories(model, fit, tmp_path):
     path = tmp_path / "a" / "b" / "m.keras"
-    run_fit(model, [ModelCheckpoint(str(path))], [{"loss": 1.0}])
+    fit(model, [ModelCheckpoint(str(path))], [{"loss": 1.0}])
     assert (tmp_path / "a" / "b").is_dir() and model.saved[0][1] == str(path)
 
 

@@ -1,4 +1,5 @@
-"""Fakes for callback tests: a model recording what callbacks do to it, and a training
+"""Fakes for callback tests (fixtures imported by each test module; not a conftest.py,
+which would shadow tests/conftest.py for `from conftest import ...`): a model recording what callbacks do to it, and a training
 loop calling the hooks in the order Keras 3's trainer does."""
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def run_fit(model, callbacks, epoch_logs, steps=3, verbose=0, validation_steps=0
     training_logs = None
     for epoch, logs in enumerate(epoch_logs):
         cbs.on_epoch_begin(epoch)
-        train_logs = {k: v for k, v in logs.items() if not k.startswith("val_")}
+        # Keras's trainer logs metric results with sorted keys (pythonify_logs).
+        train_logs = {k: logs[k] for k in sorted(logs) if not k.startswith("val_")}
         for step in range(steps):
             cbs.on_train_batch_begin(step)
             model.weights = [np.full(2, float(epoch)), np.array(float(epoch))]
@@ -75,7 +77,7 @@ def run_fit(model, callbacks, epoch_logs, steps=3, verbose=0, validation_steps=0
                 cbs.on_test_batch_begin(step)
                 cbs.on_test_batch_end(step, dict(val))
             cbs.on_test_end(dict(val))
-        epoch_log.update({k: v for k, v in logs.items() if k.startswith("val_")})
+        epoch_log.update({k: logs[k] for k in sorted(logs) if k.startswith("val_")})
         cbs.on_epoch_end(epoch, epoch_log)
         training_logs = epoch_log
         if model.stop_training:
