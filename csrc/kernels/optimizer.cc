@@ -371,17 +371,20 @@ nb::tuple adamax_update(nb::handle grad, nb::handle state, nb::handle out, doubl
 
 // Nadam: state (param, m, v).
 //   m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2)
-//   m_hat = c_m m + c_g g; v_hat = c_v v; p -= m_hat lr / (sqrt(v_hat) + eps)
-// with c_m = u_{t+1} / (1 - prod_{t+1}), c_g = (1 - u_t) / (1 - prod_t), c_v = 1 / (1 - b2^t).
+//   m_hat = u_next m / d_m + u_g g / d_g; v_hat = v / d_v; p -= m_hat lr / (sqrt(v_hat) + eps)
+// with u_next = u_{t+1}, d_m = 1 - prod_{t+1}, u_g = 1 - u_t, d_g = 1 - prod_t,
+// d_v = 1 - b2^t (divisions kept in Keras's order so float32 results agree closely).
 nb::tuple nadam_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
                        double clip, double decay, double lr, double beta_1, double beta_2,
-                       double epsilon, double c_m, double c_g, double c_v) {
+                       double epsilon, double u_next, double d_m, double u_g, double d_g,
+                       double d_v) {
   Update u = prepare("nadam_update", grad, state, out, 3, 3);
   run(u, [&](auto tag) {
     using T = decltype(tag);
     const Pre<T> pre(gscale, clip, decay);
-    const T tlr = (T)lr, c1 = (T)(1.0 - beta_1), c2 = (T)(1.0 - beta_2), eps = (T)epsilon,
-            cm = (T)c_m, cg = (T)c_g, cv = (T)c_v;
+    // Keras's Nadam and Lion form 1 - beta in the variable's dtype.
+    const T tlr = (T)lr, c1 = T(1) - (T)beta_1, c2 = T(1) - (T)beta_2, eps = (T)epsilon,
+            un = (T)u_next, dm = (T)d_m, ug = (T)u_g, dg = (T)d_g, dv = (T)d_v;
     const T* G = u.grad.ptr<T>();
     const T *P = u.in[0].ptr<T>(), *M = u.in[1].ptr<T>(), *V = u.in[2].ptr<T>();
     T *Po = u.out[0].ptr<T>(), *Mo = u.out[1].ptr<T>(), *Vo = u.out[2].ptr<T>();
@@ -393,8 +396,8 @@ nb::tuple nadam_update(nb::handle grad, nb::handle state, nb::handle out, double
       v += (g * g - v) * c2;
       Mo[i] = m;
       Vo[i] = v;
-      const T m_hat = cm * m + cg * g;
-      const T v_hat = v * cv;
+      const T m_hat = (un * m) / dm + (ug * g) / dg;
+      const T v_hat = v / dv;
       Po[i] = p - (m_hat * tlr) / (std::sqrt(v_hat) + eps);
     });
   });
@@ -408,8 +411,7 @@ nb::tuple lion_update(nb::handle grad, nb::handle state, nb::handle out, double 
   run(u, [&](auto tag) {
     using T = decltype(tag);
     const Pre<T> pre(gscale, clip, decay);
-    const T tlr = (T)lr, b1 = (T)beta_1, c1 = (T)(1.0 - beta_1), b2 = (T)beta_2,
-            c2 = (T)(1.0 - beta_2);
+    const T tlr = (T)lr, b1 = (T)beta_1, c1 = T(1) - b1, b2 = (T)beta_2, c2 = T(1) - b2;
     const T* G = u.grad.ptr<T>();
     const T *P = u.in[0].ptr<T>(), *M = u.in[1].ptr<T>();
     T *Po = u.out[0].ptr<T>(), *Mo = u.out[1].ptr<T>();
@@ -480,7 +482,7 @@ void bind_optimizer(nb::module_& m) {
   m.def("adamax_update", &adamax_update, LAMINA_OPT_ARGS, "lr"_a, "beta_1"_a, "beta_2"_a,
         "epsilon"_a, "bias_correction"_a, "Fused Adamax step; state (param, m, norm).");
   m.def("nadam_update", &nadam_update, LAMINA_OPT_ARGS, "lr"_a, "beta_1"_a, "beta_2"_a,
-        "epsilon"_a, "c_m"_a, "c_g"_a, "c_v"_a, "Fused Nadam step; state (param, m, v).");
+        "epsilon"_a, "u_next"_a, "d_m"_a, "u_g"_a, "d_g"_a, "d_v"_a, "Fused Nadam step; state (param, m, v).");
   m.def("lion_update", &lion_update, LAMINA_OPT_ARGS, "lr"_a, "beta_1"_a, "beta_2"_a,
         "Fused Lion step; state (param, m).");
 #undef LAMINA_OPT_ARGS

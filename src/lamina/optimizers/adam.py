@@ -60,13 +60,14 @@ class Adam(Optimizer):
 
     def _fused_update_step(self, gradient, variable, learning_rate, pre) -> None:
         i = self._get_variable_index(variable)
-        t = self._step_count() + 1
+        f = self._scalar_type(variable)
+        t = f(self._step_count() + 1)
         b1, b2 = float(self.beta_1), float(self.beta_2)
-        alpha = learning_rate * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        alpha = f(learning_rate) * f(math.sqrt(f(1) - f(b2) ** t)) / (f(1) - f(b1) ** t)
         state = [variable, self._momentums[i], self._velocities[i]]
         if self.amsgrad:
             state.append(self._velocity_hats[i])
-        self._run_kernel(_core.adam_update, gradient, state, pre, alpha=alpha, beta_1=b1,
+        self._run_kernel(_core.adam_update, gradient, state, pre, alpha=float(alpha), beta_1=b1,
                          beta_2=b2, epsilon=float(self.epsilon))
 
     def get_config(self) -> dict:

@@ -44,11 +44,12 @@ class Adamax(Optimizer):
 
     def _fused_update_step(self, gradient, variable, learning_rate, pre) -> None:
         i = self._get_variable_index(variable)
-        t = self._step_count() + 1
+        f = self._scalar_type(variable)
+        t = f(self._step_count() + 1)
         b1 = float(self.beta_1)
         self._run_kernel(_core.adamax_update, gradient, [variable, self._m[i], self._u[i]], pre,
                          lr=learning_rate, beta_1=b1, beta_2=float(self.beta_2),
-                         epsilon=float(self.epsilon), bias_correction=1.0 - b1 ** t)
+                         epsilon=float(self.epsilon), bias_correction=float(f(1) - f(b1) ** t))
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -544,6 +544,13 @@ class BaseOptimizer:
         self._fused_update_step(gradient, variable, float(np.float32(float(learning_rate))),
                                 _Prologue())
 
+    @staticmethod
+    def _scalar_type(variable: Variable):
+        """The scalar type of `variable`'s dtype (np.float32 / np.float64): per-step
+        scalars such as bias corrections are rounded in it, as Keras's ops compute them
+        (for float32, `1 - 0.999**t` loses digits exactly as it does in Keras)."""
+        return dtypes.np_dtype(variable.dtype).type
+
     def _run_kernel(self, kernel: Callable, gradient: Tensor, state: list[Variable],
                     pre: _Prologue, **hyper) -> None:
         """Runs a fused kernel on `state` (param first, then slots) and installs the

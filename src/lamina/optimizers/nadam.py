@@ -50,23 +50,30 @@ class Nadam(Optimizer):
             var_list, ["momentum", "velocity"])
         self._u_product = self.add_variable((), initializer=1.0, dtype=dtype, name="u_product")
 
-    def _u(self, step: int) -> float:
-        return float(self.beta_1) * (1.0 - 0.5 * 0.96 ** step)
+    def _u(self, f, step):
+        """The momentum schedule u_t = beta_1 (1 - 0.5 * 0.96^t), in scalar type f."""
+        return f(self.beta_1) * (f(1) - f(0.5) * f(0.96) ** f(step))
 
     def _before_update_step(self) -> None:
+        f = self._scalar_type(self._u_product)
         t = self._step_count() + 1
-        self._u_product.assign(float(self._u_product.numpy()) * self._u(t))
+        b1 = f(self.beta_1)
+        value = f(self._u_product.numpy()) * b1 * (f(1) - f(0.5) * f(0.96) ** f(t))
+        self._u_product.assign(value)  # a NumPy scalar of the variable's dtype
 
     def _fused_update_step(self, gradient, variable, learning_rate, pre) -> None:
         i = self._get_variable_index(variable)
+        f = self._scalar_type(variable)
         t = self._step_count() + 1
-        u_t, u_t1 = self._u(t), self._u(t + 1)
-        u_prod = float(self._u_product.numpy())
+        u_t, u_t1 = self._u(f, t), self._u(f, t + 1)
+        u_prod = f(self._u_product.numpy())
+        one = f(1)
         self._run_kernel(
             _core.nadam_update, gradient, [variable, self._momentums[i], self._velocities[i]],
             pre, lr=learning_rate, beta_1=float(self.beta_1), beta_2=float(self.beta_2),
-            epsilon=float(self.epsilon), c_m=u_t1 / (1.0 - u_prod * u_t1),
-            c_g=(1.0 - u_t) / (1.0 - u_prod), c_v=1.0 / (1.0 - float(self.beta_2) ** t))
+            epsilon=float(self.epsilon), u_next=float(u_t1), d_m=float(one - u_prod * u_t1),
+            u_g=float(one - u_t), d_g=float(one - u_prod),
+            d_v=float(one - f(self.beta_2) ** f(t)))
 
     def get_config(self) -> dict:
         config = super().get_config()
