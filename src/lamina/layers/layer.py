@@ -326,21 +326,18 @@ class Layer(Operation):
             self._build(_shapes_of(inputs))
         assert_input_compatibility(self.input_spec, inputs, self.name)
 
+        training = kwargs.pop("training", None)
+        outer = _call_context()
+        if training is None and outer is not None:
+            training = outer.training
         if self._call_has_training:
-            training = kwargs.get("training")
-            outer = _call_context()
-            if training is None and outer is not None:
-                training = outer.training
             kwargs["training"] = training
-        elif "training" in kwargs:
-            kwargs.pop("training")
 
         if symbolic:
             return self.compute_output_spec(*args, **kwargs)
 
-        outer = _call_context()
         if outer is None:
-            _context.call = _CallContext(kwargs.get("training"))
+            _context.call = _CallContext(training)
             self._clear_losses()
         scope = _scope()
         scope.append(self.name)

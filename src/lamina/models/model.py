@@ -1,14 +1,16 @@
-"""`Model`: a Layer with model-level API (summary, get_layer; training arrives
-with the Trainer). Subclass it with layers as attributes and a `call` method."""
+"""`Model`: a Layer with the model-level API: training (from `Trainer`: compile,
+fit, evaluate, predict), summary, get_layer. Subclass it with layers as attributes
+and a `call` method, or use `Sequential`."""
 
 from __future__ import annotations
 
 from lamina.api_export import keras_export
 from lamina.layers.layer import Layer
+from lamina.trainers.trainer import Trainer
 
 
 @keras_export("keras.Model", "keras.models.Model")
-class Model(Layer):
+class Model(Trainer, Layer):
     """Groups layers into an object with training and inference features.
 
     Example:
@@ -30,6 +32,7 @@ class Model(Layer):
                 "use lamina.Sequential or subclass lamina.Model"
             )
         super().__init__(**kwargs)
+        self._init_trainer()
 
     @property
     def layers(self) -> list[Layer]:

@@ -1,6 +1,6 @@
 """Neural-network activations (keras.ops.nn): fused native kernels with VJPs.
 
-softmax, log_softmax and logsumexp live in `lamina.ops.softmax` and
+softmax, log_softmax and logsumexp live in `lamina.ops.softmax_ops` and
 `lamina.ops.reduction`; they are re-exported by `lamina.ops`.
 """
 

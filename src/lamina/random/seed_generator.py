@@ -16,6 +16,7 @@ import random as python_random
 
 import numpy as np
 
+from lamina.api_export import keras_export
 from lamina.backend import dtypes
 from lamina.backend.tensor import Tensor
 from lamina.backend.variable import Variable
@@ -41,6 +42,7 @@ def _state_tensor(seed: int, counter: int) -> Tensor:
     return convert_to_tensor(np.array([_as_int64(seed), _as_int64(counter)], dtype=np.int64))
 
 
+@keras_export("keras.random.SeedGenerator")
 class SeedGenerator:
     """A stateful source of seeds: each draw gives new random numbers, and the
     whole sequence is reproducible from the initial seed.

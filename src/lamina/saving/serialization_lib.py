@@ -145,6 +145,8 @@ def _deserialize(config, custom_objects, module_objects, printable, safe):
         return config
     if isinstance(config, str):
         obj = object_registration.get_registered_object(config, custom_objects, module_objects)
+        if obj is None and not module_objects:
+            return config  # a plain string value, not a name to resolve
         if obj is None:
             known = sorted(module_objects) if module_objects else []
             hint = f" Known names: {', '.join(known)}." if known else ""

@@ -67,11 +67,16 @@ def _widths(line_length: int, positions) -> list[int]:
     if positions is None:
         positions = (0.45, 0.84, 1.0)
     if positions[-1] <= 1:
-        positions = [int(line_length * p) for p in positions]
+        inner = line_length - len(positions) - 1  # the table's borders count too
+        positions = [int(inner * p) for p in positions]
     widths, prev = [], 0
     for p in positions:
         widths.append(max(p - prev, 6))
         prev = p
+    # The count column must hold "0 (unbuilt)"; narrow the name column instead.
+    if len(widths) == 3 and widths[2] < 13:
+        widths[0] = max(widths[0] - (13 - widths[2]), 10)
+        widths[2] = 13
     return widths
 
 

@@ -1,0 +1,1 @@
+"""`lamina.trainers`: the Trainer (compile / fit / evaluate / predict) and data adapters."""
