@@ -361,9 +361,9 @@ class BaseOptimizer:
         return self._learning_rate()
 
     def _learning_rate_value(self) -> float:
-        """The current learning rate as a float32-rounded Python float."""
-        lr = self._get_current_learning_rate()
-        return float(np.float32(float(lr)))
+        """The current learning rate as a Python float (the kernels round it to the
+        variable's dtype, as Keras's `ops.cast(learning_rate, variable.dtype)`)."""
+        return float(self._get_current_learning_rate())
 
     # --------------------------------------------------------------- apply
     def apply_gradients(self, grads_and_vars: Iterable) -> Variable:
@@ -541,8 +541,7 @@ class BaseOptimizer:
         if not self._use_fused():
             raise NotImplementedError(f"{type(self).__name__}.update_step() must be implemented.")
         gradient = self._prepare_gradient(gradient, variable)
-        self._fused_update_step(gradient, variable, float(np.float32(float(learning_rate))),
-                                _Prologue())
+        self._fused_update_step(gradient, variable, float(learning_rate), _Prologue())
 
     @staticmethod
     def _scalar_type(variable: Variable):
