@@ -165,3 +165,25 @@ def test_input_and_input_layer():
     assert layer.get_config()["batch_shape"] == [8, 2]
     with pytest.raises(ValueError, match="either `shape` or `batch_shape`"):
         layers.InputLayer(shape=(2,), batch_shape=(None, 2))
+
+
+def test_unknown_activation_fails_at_construction_listing_known_names():
+    with pytest.raises(ValueError, match="relu") as info:
+        layers.Dense(2, activation="not_an_activation")
+    assert "not_an_activation" in str(info.value)
+
+
+def test_dense_config_has_exactly_keras_keys():
+    config = layers.Dense(4).get_config()
+    assert set(config) == {"name", "trainable", "dtype", "units", "activation", "use_bias",
+                           "kernel_initializer", "bias_initializer", "kernel_regularizer",
+                           "bias_regularizer", "kernel_constraint", "bias_constraint"}
+
+
+def test_forward_pass_of_built_model_equals_numpy(rng):
+    model = lamina.Sequential([lamina.Input(shape=(6,)), layers.Dense(5, activation="tanh"),
+                               layers.Dense(3, activation="sigmoid")])
+    x = rng.standard_normal((7, 6)).astype("float32")
+    k1, b1, k2, b2 = model.get_weights()
+    ref = 1 / (1 + np.exp(-(np.tanh(x @ k1 + b1) @ k2 + b2)))
+    assert_close(model(x), ref, rtol=1e-5, atol=1e-6)

@@ -161,3 +161,7 @@ def test_non_trainable_counts_in_summary():
     model.summary(print_fn=lines.append)
     assert " Trainable params: 650 (2.54 KB)" in lines
     assert " Non-trainable params: 50,240 (196.25 KB)" in lines
+
+
+def test_sequential_config_has_exactly_keras_keys():
+    assert set(mlp().get_config()) == {"name", "trainable", "dtype", "layers", "build_input_shape"}

@@ -98,6 +98,13 @@ class Sequential(Model):
             return list(layers[1:])
         return list(layers)
 
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError(
+            "`Sequential.layers` attribute is reserved and should not be used. Use `add()` and "
+            "`pop()` to change the layers in this model."
+        )
+
     # --------------------------------------------------------------- build
     def _maybe_rebuild(self) -> None:
         self.built = False

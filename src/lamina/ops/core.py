@@ -107,7 +107,7 @@ def cast(x, dtype) -> Tensor:
         if isinstance(x, KerasTensor):
             return _cast.bind(x, dtype=dtype)
         x = convert_to_tensor(x)
-    if x._value.dtype.name == dtype:
+    if dtypes.NAME_OF.get(x._value.dtype) == dtype:
         return x
     return _cast.bind(x, dtype=dtype)
 

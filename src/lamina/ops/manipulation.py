@@ -13,6 +13,8 @@ import builtins
 import operator
 from typing import Sequence
 
+import math
+
 import numpy as np
 
 from lamina.backend import dtypes
@@ -31,6 +33,10 @@ __all__ = [
 
 
 _S = builtins.slice  # this module defines keras.ops.slice
+
+
+def _prod(values, dtype=None) -> int:
+    return math.prod(int(v) for v in values)
 
 
 def _tensor(x):
@@ -57,17 +63,17 @@ def _resolve_shape(old: tuple, new, op: str = "reshape") -> tuple:
         raise ValueError(f"{op}: invalid target shape {new}")
     if None in old or None in new:
         if -1 in new and None not in old:
-            known = int(np.prod([d for d in new if d not in (-1,)], dtype=np.int64))
-            total = int(np.prod(old, dtype=np.int64))
+            known = int(_prod([d for d in new if d not in (-1,)], dtype=np.int64))
+            total = int(_prod(old, dtype=np.int64))
             return tuple(total // known if d == -1 else d for d in new)
         return tuple(None if d == -1 else d for d in new)
-    total = int(np.prod(old, dtype=np.int64))
+    total = int(_prod(old, dtype=np.int64))
     if -1 in new:
-        known = int(np.prod([d for d in new if d != -1], dtype=np.int64))
+        known = int(_prod([d for d in new if d != -1], dtype=np.int64))
         if known == 0 or total % known:
             raise ValueError(f"{op}: cannot reshape a tensor of shape {old} into shape {new}")
         new = tuple(total // known if d == -1 else d for d in new)
-    if int(np.prod(new, dtype=np.int64)) != total:
+    if int(_prod(new, dtype=np.int64)) != total:
         raise ValueError(
             f"{op}: cannot reshape a tensor of shape {old} ({total} elements) into shape {new}"
         )

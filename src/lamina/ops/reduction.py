@@ -18,6 +18,7 @@ away from zeros only. logsumexp's gradient is softmax(x), NaN where the result i
 
 from __future__ import annotations
 
+import math
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -259,7 +260,7 @@ def mean(x, axis: Axis = None, keepdims: bool = False):
     s = _SUM.bind(x, axis=axes, keepdims=bool(keepdims))
     if isinstance(x, KerasTensor):
         return s
-    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    n = math.prod(int(x.shape[a]) for a in axes)
     return _e().multiply(s, 1.0 / n if n else float("nan"))
 
 
