@@ -46,8 +46,8 @@ def binary_accuracy(y_true, y_pred, threshold: float = 0.5):
         y_pred = _float(y_pred)
     y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    predicted = ops.cast(ops.greater(y_pred, metrics_utils.constant(float(threshold), y_pred.dtype)),
-                         y_true.dtype)
+    cut = metrics_utils.constant(float(threshold), y_pred.dtype)
+    predicted = ops.cast(ops.greater(y_pred, cut), y_true.dtype)
     return _float(ops.equal(y_true, predicted))
 
 

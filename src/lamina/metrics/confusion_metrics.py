@@ -275,8 +275,8 @@ class AUC(Metric):
             self._thresholds_distributed_evenly = metrics_utils.is_evenly_distributed_thresholds(
                 [0.0] + thresholds + [1.0])
         else:
-            if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)) \
-                    or num_thresholds <= 1:
+            if isinstance(num_thresholds, bool) \
+                    or not isinstance(num_thresholds, (int, np.integer)) or num_thresholds <= 1:
                 raise ValueError("Argument `num_thresholds` must be an integer > 1. "
                                  f"Received: num_thresholds={num_thresholds}")
             self.num_thresholds = int(num_thresholds)

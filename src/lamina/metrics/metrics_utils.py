@@ -240,8 +240,10 @@ def update_confusion_matrix_variables(variables: dict, y_true, y_pred, threshold
         raise ValueError(f"y_true and y_pred must have the same shape; received "
                          f"y_true.shape={tuple(y_true.shape)}, y_pred.shape={tuple(y_pred.shape)}")
     if sample_weight is not None:
-        sample_weight = ops.expand_dims(ops.cast(ops.convert_to_tensor(sample_weight), var_dtype), -1)
-        _, sample_weight = squeeze_or_expand_to_same_rank(y_true, sample_weight, expand_rank_1=False)
+        sample_weight = ops.cast(ops.convert_to_tensor(sample_weight), var_dtype)
+        sample_weight = ops.expand_dims(sample_weight, -1)
+        _, sample_weight = squeeze_or_expand_to_same_rank(y_true, sample_weight,
+                                                          expand_rank_1=False)
     if top_k is not None:
         y_pred = filter_top_k(y_pred, top_k)
     if class_id is not None:
