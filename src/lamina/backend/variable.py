@@ -132,7 +132,12 @@ class Variable:
     # -------------------------------------------------------------- writing
     def assign(self, value) -> "Variable":
         """Replaces the value (same shape; cast to the variable's dtype)."""
-        value = _ops.convert_to_tensor(value)
+        if isinstance(value, Tensor):
+            pass
+        elif isinstance(value, Variable):
+            value = value.value
+        else:  # Python/NumPy data straight to our dtype (a float64 variable keeps 0.468)
+            value = _ops.convert_to_tensor(value, dtype=self._tensor.dtype)
         if tuple(value.shape) != tuple(self._tensor.shape):
             raise ValueError(
                 f"Variable '{self.path}': cannot assign a value of shape {tuple(value.shape)} "

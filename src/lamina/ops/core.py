@@ -40,7 +40,7 @@ def convert_to_tensor(x, dtype=None, sparse=None) -> Tensor:
     if isinstance(x, np.ndarray) or isinstance(x, np.generic):
         t = from_numpy(x)
     else:
-        arr = _python_data(x)
+        arr = _python_data(x, None if dtype is None else dtypes.standardize_dtype(dtype))
         t = from_numpy(arr)
     if dtype is not None:
         dtype = dtypes.standardize_dtype(dtype)
@@ -49,7 +49,7 @@ def convert_to_tensor(x, dtype=None, sparse=None) -> Tensor:
     return t
 
 
-def _python_data(x) -> np.ndarray:
+def _python_data(x, dtype: str | None = None) -> np.ndarray:
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as e:
@@ -59,6 +59,8 @@ def _python_data(x) -> np.ndarray:
             f"convert_to_tensor: expected numeric data, got {type(x).__name__} "
             f"holding dtype {arr.dtype}"
         )
+    if dtype is not None:
+        return arr.astype(dtype)  # straight to the requested dtype: no float32 detour
     # Python floats are float32 and Python ints int32 by Keras's convention.
     if arr.dtype == np.float64:
         arr = arr.astype(np.float32)
