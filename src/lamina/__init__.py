@@ -20,11 +20,12 @@ from lamina import models  # noqa: E402
 from lamina import callbacks  # noqa: E402
 from lamina import losses  # noqa: E402
 from lamina import optimizers  # noqa: E402
+from lamina import metrics  # noqa: E402
 from lamina.models import Model, Sequential  # noqa: E402
 
 __all__ = [
     "Tensor", "Variable", "KerasTensor", "GradientTape", "ops", "random", "utils",
     "activations", "constraints", "datasets", "dtype_policies", "initializers", "regularizers",
-    "saving", "layers", "models", "callbacks", "losses", "optimizers", "DTypePolicy", "Input", "InputSpec", "Layer", "Model",
+    "saving", "layers", "models", "callbacks", "losses", "optimizers", "metrics", "DTypePolicy", "Input", "InputSpec", "Layer", "Model",
     "Sequential", "__version__",
 ]

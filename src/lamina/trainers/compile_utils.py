@@ -15,11 +15,10 @@ class CompileLoss:
     output name), each scaled by `loss_weights`."""
 
     def __init__(self, loss, loss_weights=None, output_names=None):
-        from lamina import losses
-
         self._config = loss
         self.loss_weights = loss_weights
         self.output_names = output_names
+        wrap = _as_loss
         if isinstance(loss, dict):
             if not output_names:
                 raise ValueError("compile: a dict of losses needs a model with named outputs")
@@ -27,12 +26,12 @@ class CompileLoss:
             if unknown:
                 raise ValueError(f"compile: loss keys {sorted(unknown)} do not match the model's "
                                  f"output names {list(output_names)}")
-            self.losses = [losses.get(loss[name]) if name in loss else None
+            self.losses = [wrap(loss[name]) if name in loss else None
                            for name in output_names]
         elif isinstance(loss, (list, tuple)):
-            self.losses = [losses.get(item) if item is not None else None for item in loss]
+            self.losses = [wrap(item) if item is not None else None for item in loss]
         else:
-            self.losses = [losses.get(loss)]
+            self.losses = [wrap(loss)]
         if isinstance(loss_weights, dict):
             self.weights = [float(loss_weights.get(n, 1.0)) for n in (output_names or [])]
         elif isinstance(loss_weights, (list, tuple)):
@@ -62,7 +61,7 @@ class CompileLoss:
         for fn, w, yt, yp in zip(fns, weights, trues, preds):
             if fn is None:
                 continue
-            value = fn(yt, yp, sample_weight=sample_weight) if _takes_sw(fn) else fn(yt, yp)
+            value = fn(yt, yp, sample_weight=sample_weight)
             if w != 1.0:
                 value = multiply(value, w)
             total = value if total is None else add(total, value)
@@ -74,10 +73,16 @@ class CompileLoss:
         return self._config
 
 
-def _takes_sw(fn) -> bool:
-    from lamina.losses import Loss
+def _as_loss(identifier):
+    """A `Loss` object: loss functions (e.g. "mse" resolves to one) are wrapped so
+    that they reduce per-sample values and honour sample weights, as in Keras."""
+    from lamina import losses
 
-    return isinstance(fn, Loss)
+    fn = losses.get(identifier)
+    if isinstance(fn, losses.Loss):
+        return fn
+    name = identifier if isinstance(identifier, str) else getattr(fn, "__name__", None)
+    return losses.LossFunctionWrapper(fn, name=name)
 
 
 class CompileMetrics:
@@ -97,18 +102,9 @@ class CompileMetrics:
         def resolve(items, prefix: str = ""):
             out = []
             for m in _as_list(items):
-                if isinstance(m, str) and m in ("accuracy", "acc"):
-                    obj = metrics_module.get_accuracy_for(
-                        self._loss, tuple(getattr(y_true, "shape", ())),
-                        tuple(getattr(y_pred, "shape", ())), name=m)
-                elif isinstance(m, str) and m in ("crossentropy", "ce"):
-                    obj = metrics_module.get_crossentropy_for(self._loss, name=m) \
-                        if hasattr(metrics_module, "get_crossentropy_for") else metrics_module.get(m)
-                else:
-                    obj = metrics_module.get(m)
-                    if not isinstance(obj, metrics_module.Metric):
-                        obj = metrics_module.MeanMetricWrapper(
-                            obj, name=getattr(obj, "__name__", str(m)))
+                obj = metrics_module.get_metric_for_compile(m, y_true, y_pred)
+                if obj is None:
+                    continue
                 if prefix:
                     obj.name = prefix + obj.name
                 out.append(obj)
