@@ -49,3 +49,26 @@ def test_logistic_regression_reaches_91_percent(mnist):
     model.fit(x_train, y_train, batch_size=128, epochs=3, verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     assert accuracy >= 0.91
+
+
+def test_fashion_mnist_reads_a_local_copy(tmp_path):
+    import gzip
+    import shutil
+    from lamina.datasets import fashion_mnist
+    if not os.path.isdir(MNIST):
+        pytest.skip("the shared MNIST folder is not present")
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        shutil.copy(os.path.join(MNIST, name + ".gz"), tmp_path / (name + ".gz"))
+    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(str(tmp_path))
+    assert x_train.shape == (60000, 28, 28) and y_test.shape == (10000,)
+
+
+def test_corrupt_idx_file_is_refused(tmp_path):
+    from lamina.datasets.mnist import read_idx
+    import gzip
+    p = tmp_path / "bad-idx1-ubyte.gz"
+    with gzip.open(p, "wb") as f:
+        f.write(bytes([0, 0, 8, 1, 0, 0, 0, 10, 1, 2, 3]))
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        read_idx(str(p))

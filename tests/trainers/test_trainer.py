@@ -174,3 +174,37 @@ def test_regularization_losses_join_the_training_loss():
     mse = float(np.mean((model.predict(x, verbose=0) - y) ** 2))
     penalty = float(np.sum(model.layers[0].kernel.numpy() ** 2))
     assert logs["loss"] == pytest.approx(mse + penalty, rel=1e-4)
+
+
+def test_bad_data_fails_before_training():
+    model = linear_model()
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = regression_data(n=8)
+    x_nan = x.copy()
+    x_nan[3, 1] = np.nan
+    with pytest.raises(ValueError, match="contains NaN"):
+        model.fit(x_nan, y, verbose=0)
+    with pytest.raises(ValueError, match="empty"):
+        model.fit(x[:0], y[:0], verbose=0)
+    with pytest.raises(ValueError, match="validation_split"):
+        model.fit(x, y, validation_split=1.5, verbose=0)
+    clf = Sequential([lamina.Input(shape=(3,)), layers.Dense(3, activation="softmax")])
+    clf.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"labels must be integers in \[0, 3\).*label 7"):
+        clf.fit(x, np.array([0, 1, 2, 7, 0, 1, 2, 0]), verbose=0)
+
+
+def test_progress_bar_in_a_log_file_has_no_control_characters(capsys):
+    x, y = regression_data(n=64)
+    model = linear_model()
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    model.fit(x, y, batch_size=16, epochs=2, verbose=1)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2" in out and "Epoch 2/2" in out
+    assert "4/4" in out and "loss:" in out and "mae:" in out
+    assert "\r" not in out and "\b" not in out and "\x1b" not in out
+    model.fit(x, y, batch_size=16, epochs=2, verbose=2)
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.strip()]
+    assert lines[0] == "Epoch 1/2" and lines[1].startswith("4/4 - ")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert capsys.readouterr().out == ""

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from lamina import ops
 from lamina.api_export import keras_export
 from lamina.backend import dtypes
+from lamina.backend.keras_tensor import KerasTensor
 from lamina.losses.loss import Loss, squeeze_or_expand_to_same_rank, to_float, to_tensor
 from lamina.saving import serialization_lib
 
@@ -425,6 +426,19 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma: float = 2.
     return ops.sum(ops.multiply(factor, ce), axis=axis)
 
 
+def _check_label_range(y_true, num_classes, fn: str) -> None:
+    """Labels outside [0, num_classes) are a data error: say so in the loss's terms."""
+    if isinstance(y_true, KerasTensor) or num_classes is None or not y_true.size:
+        return
+    lo, hi = int(ops.min(y_true)), int(ops.max(y_true))
+    if lo < 0 or hi >= num_classes:
+        bad = lo if lo < 0 else hi
+        raise ValueError(
+            f"{fn}: labels must be integers in [0, {num_classes}) for predictions with "
+            f"{num_classes} classes; received the label {bad}"
+        )
+
+
 def _sparse_ce_and_mask(y_true, y_pred, from_logits: bool, ignore_class, axis: int):
     fn = "sparse_categorical_crossentropy"
     axis = _check_axis(axis, fn)
@@ -451,6 +465,7 @@ def _sparse_ce_and_mask(y_true, y_pred, from_logits: bool, ignore_class, axis: i
     if ignore_class is not None:
         valid = ops.not_equal(y_true, int(ignore_class))
         y_true = ops.where(valid, y_true, 0)
+    _check_label_range(y_true, y_pred.shape[axis], fn)
     labels = ops.expand_dims(y_true, axis)
     picked = ops.squeeze(ops.take_along_axis(y_pred, labels, axis=axis), axis=axis)
     if from_logits:

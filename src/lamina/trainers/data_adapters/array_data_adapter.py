@@ -11,7 +11,7 @@ import numpy as np
 
 from lamina.backend import dtypes
 from lamina.backend.tensor import Tensor
-from lamina.ops import convert_to_tensor, take
+from lamina.ops import any as any_, convert_to_tensor, isnan, take
 from lamina.trainers.data_adapters import data_adapter_utils as utils
 from lamina.trainers.data_adapters.data_adapter import DataAdapter
 
@@ -31,6 +31,11 @@ def _to_tensor(a, where: str) -> Tensor:
         t = convert_to_tensor(arr)
     if t.ndim == 0:
         raise ValueError(f"{where}: expected arrays with a batch dimension, got a scalar")
+    if dtypes.is_float(t.dtype) and t.size and bool(any_(isnan(t))):
+        raise ValueError(
+            f"{where}: the data contains NaN values (an array of shape {tuple(t.shape)}); "
+            "remove or impute them before training"
+        )
     return t
 
 
@@ -65,7 +70,9 @@ class ArrayDataAdapter(DataAdapter):
         self._sw = None if sample_weight is None else _to_tensor(sample_weight, where)
         leaves = utils.flatten(self._x) + utils.flatten(self._y) + [self._sw]
         self._size = utils.num_samples([a for a in leaves if a is not None], where)
-        self._batch_size = int(batch_size or min(32, max(self._size, 1)))
+        if self._size == 0:
+            raise ValueError(f"{where}: the data is empty (0 samples)")
+        self._batch_size = int(batch_size or min(32, self._size))
         self._shuffle = shuffle
         self._steps = steps
         if steps is not None and (not isinstance(steps, int) or steps < 1):
