@@ -13,13 +13,14 @@ class KerasTensor:
 
     # `_keras_history`: (layer, node index, tensor index) of the layer call that
     # produced this tensor, used by models built from symbolic tensors.
-    __slots__ = ("shape", "dtype", "name", "_keras_history", "__weakref__")
+    __slots__ = ("shape", "dtype", "name", "_keras_history", "_keras_mask", "__weakref__")
 
     def __init__(self, shape, dtype="float32", name: str | None = None):
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = dtypes.standardize_dtype(dtype)
         self.name = name
         self._keras_history = None
+        self._keras_mask = None
 
     @property
     def ndim(self) -> int:

@@ -24,7 +24,9 @@ class Tensor:
     array([[3., 5.]], dtype=float32)
     """
 
-    __slots__ = ("_value", "__weakref__")
+    # `_keras_mask`: an optional bool Tensor set by layers that produce masks
+    # (e.g. Embedding(mask_zero=True)) and read by layers that consume them.
+    __slots__ = ("_value", "_keras_mask", "__weakref__")
     __array_priority__ = 100  # numpy_array + tensor -> Tensor.__radd__
 
     def __init__(self, value: np.ndarray):

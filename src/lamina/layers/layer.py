@@ -107,7 +107,9 @@ class Layer(Operation):
         self._losses: list = []
         self._build_shapes = None
         self._input_shape_arg = _input_shape_from(kwargs, type(self).__name__)
-        self._call_has_training = "training" in inspect.signature(self.call).parameters
+        call_params = inspect.signature(self.call).parameters
+        self._call_has_training = "training" in call_params
+        self._call_has_mask = "mask" in call_params
         from lamina import regularizers
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
@@ -332,9 +334,15 @@ class Layer(Operation):
             training = outer.training
         if self._call_has_training:
             kwargs["training"] = training
+        mask = kwargs.get("mask")
+        if mask is None:
+            mask = _mask_of(inputs)
+            if mask is not None and self._call_has_mask:
+                kwargs["mask"] = mask
 
         if symbolic:
-            return self.compute_output_spec(*args, **kwargs)
+            outputs = self.compute_output_spec(*args, **kwargs)
+            return self._attach_mask(inputs, outputs, mask)
 
         if outer is None:
             _context.call = _CallContext(training)
@@ -353,6 +361,23 @@ class Layer(Operation):
                 if out.ndim > 0 and out.shape[0]:
                     loss = loss / float(out.shape[0])
                 self.add_loss(loss)
+        return self._attach_mask(inputs, outputs, mask)
+
+    # -------------------------------------------------------------- masking
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the outputs: the input's mask for layers that support
+        masking (and keep the time axis), else None. Override to create masks."""
+        return previous_mask if self.supports_masking else None
+
+    def _attach_mask(self, inputs, outputs, mask):
+        if mask is None and type(self).compute_mask is Layer.compute_mask:
+            return outputs  # the common case: nothing to propagate
+        out_mask = self.compute_mask(inputs, mask)
+        if out_mask is not None and isinstance(outputs, (Tensor, KerasTensor)):
+            try:
+                outputs._keras_mask = out_mask
+            except AttributeError:  # a shared tensor from a cache: leave it alone
+                pass
         return outputs
 
     def symbolic_call(self, *args, **kwargs):
@@ -460,6 +485,16 @@ def _convert_inputs(x, dtype):
     if dtype is not None and dtypes.is_float(t.dtype) and t.dtype != dtype:
         t = cast(t, dtype)
     return t
+
+
+def _mask_of(x):
+    """The `_keras_mask` of a tensor (or a list of them), if any."""
+    if isinstance(x, (Tensor, KerasTensor)):
+        return getattr(x, "_keras_mask", None)
+    if isinstance(x, (list, tuple)):
+        masks = [getattr(t, "_keras_mask", None) for t in x]
+        return masks if any(m is not None for m in masks) else None
+    return None
 
 
 def _shapes_of(x):
