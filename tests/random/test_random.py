@@ -19,7 +19,7 @@ from lamina import random as lrandom
 from lamina import utils as lutils
 
 N = 1_000_000
-SRC = os.path.join(os.path.dirname(__file__), "..", "..", "src")
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(lamina.__file__)))
 
 
 def arr(t) -> np.ndarray:
@@ -192,7 +192,8 @@ print(hashlib.sha256(b"".join(np.asarray(o).tobytes() for o in outs)).hexdigest(
 
 def _digest(threads: int | None) -> str:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.path.abspath(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    # The subprocess must import the same lamina as this test (installed or in-tree).
+    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
     if threads is None:
         env.pop("OMP_NUM_THREADS", None)
     else:
