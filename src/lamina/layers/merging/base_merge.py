@@ -28,14 +28,14 @@ class Merge(Layer):
 
     def _check_list(self, input_shape) -> list:
         name = type(self).__name__
-        if not isinstance(input_shape, (list, tuple)) or not input_shape or \
+        if not isinstance(input_shape, (list, tuple)) or \
                 not all(isinstance(s, (list, tuple)) for s in input_shape):
             raise ValueError(f"A merge layer ({name} '{self.name}') should be called on a list "
                              f"of inputs. Received: input_shape={input_shape}")
         if len(input_shape) < self.min_inputs:
             raise ValueError(f"A merge layer ({name} '{self.name}') should be called on a list "
-                             f"of at least {self.min_inputs} inputs. Got {len(input_shape)} "
-                             "inputs.")
+                             f"of at least {self.min_inputs} input(s). Got {len(input_shape)} "
+                             f"inputs: {input_shape}")
         return [tuple(s) for s in input_shape]
 
     def build(self, input_shape) -> None:
