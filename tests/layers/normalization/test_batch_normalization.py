@@ -148,3 +148,19 @@ def test_errors():
     bn(ops.ones((2, 3)))
     with pytest.raises(ValueError):
         bn(ops.ones((2, 4)))  # the feature size is fixed by the first call
+
+
+def test_fit_updates_moving_statistics_and_predict_uses_them(rng):
+    x = (rng.standard_normal((64, 4)) * 3 + 5).astype("float32")
+    y = rng.standard_normal((64, 1)).astype("float32")
+    bn = layers.BatchNormalization(momentum=0.5)
+    model = lamina.Sequential([lamina.Input(shape=(4,)), bn, layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    assert_close(bn.moving_mean, x.mean(0), rtol=0.2, atol=0.5)  # 12 updates at momentum 0.5
+    mm, mv = bn.moving_mean.numpy(), bn.moving_variance.numpy()
+    gamma, beta = bn.gamma.numpy(), bn.beta.numpy()
+    dense = model.layers[-1]
+    ref = ((x - mm) / np.sqrt(mv + 1e-3) * gamma + beta) @ dense.kernel.numpy() + dense.bias.numpy()
+    assert_close(model.predict(x, verbose=0), ref, rtol=1e-4, atol=1e-4)
+    assert_close(bn.moving_mean, mm)  # predict leaves the statistics alone
