@@ -28,3 +28,8 @@ def serialize(layer) -> dict:
 def deserialize(config, custom_objects=None):
     """Rebuilds a layer from `serialize`'s output."""
     return _serialization_lib.deserialize_keras_object(config, custom_objects=custom_objects)
+
+from lamina.layers.attention.attention import AdditiveAttention, Attention  # noqa: E402
+from lamina.layers.attention.multi_head_attention import MultiHeadAttention  # noqa: E402
+
+__all__ += ["Attention", "AdditiveAttention", "MultiHeadAttention"]
