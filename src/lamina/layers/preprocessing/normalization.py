@@ -121,6 +121,9 @@ class Normalization(Layer):
             batches = [data]
         elif isinstance(data, (list, tuple)) and data and not _is_array_like(data[0]):
             batches = [np.asarray(data)]  # nested Python lists: one array
+        elif hasattr(data, "__len__") and hasattr(data, "__getitem__") and \
+                not isinstance(data, (list, tuple)):
+            batches = (data[i] for i in range(len(data)))  # a PyDataset (Keras Sequence)
         else:
             batches = data
         total_mean = total_var = None
