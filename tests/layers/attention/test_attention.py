@@ -49,8 +49,8 @@ def test_use_scale_and_concat(qkv):
     att = layers.Attention(use_scale=True)
     att([q, v])
     att.scale.assign(np.float32(0.5))
-    assert_close(att([q, v]), np_attention(q, v, scores_fn=lambda a, b: 0.5 * a @ b.swapaxes(1, 2))[0],
-                 atol=1e-5)
+    scaled = np_attention(q, v, scores_fn=lambda a, b: 0.5 * a @ b.swapaxes(1, 2))[0]
+    assert_close(att([q, v]), scaled, atol=1e-5)
     cat = layers.Attention(score_mode="concat", use_scale=True)
     cat([q, v])
     cat.scale.assign(np.float32(0.7))

@@ -51,7 +51,8 @@ def affine(x, transforms, interpolation="bilinear", fill_mode="constant", fill_v
                                (y0 + 1, x0, dy * (1 - dx)), (y0 + 1, x0 + 1, dy * dx)]
                 for cy, cx, wt in corners:
                     fy, fx = _fix(cy, h, fill_mode), _fix(cx, w, fill_mode)
-                    out[b, yy, xx] += wt * (fill_value if fy is None or fx is None else x[b, fy, fx])
+                    outside = fy is None or fx is None
+                    out[b, yy, xx] += wt * (fill_value if outside else x[b, fy, fx])
     return out
 
 
