@@ -101,5 +101,6 @@ void bind_index(nb::module_& m);
 void bind_random(nb::module_& m);
 void bind_qr(nb::module_& m);
 void bind_optimizer(nb::module_& m);
+void bind_image(nb::module_& m);
 
 }  // namespace lamina

@@ -66,3 +66,18 @@ __all__ += [
     "Concatenate", "Dot", "add", "subtract", "multiply", "average", "maximum", "minimum",
     "concatenate", "dot",
 ]
+
+from lamina.layers.attention.attention import AdditiveAttention, Attention  # noqa: E402
+from lamina.layers.attention.multi_head_attention import MultiHeadAttention  # noqa: E402
+
+__all__ += ["Attention", "AdditiveAttention", "MultiHeadAttention"]
+
+from lamina.layers.preprocessing.normalization import Normalization  # noqa: E402
+from lamina.layers.preprocessing.rescaling import Rescaling  # noqa: E402
+from lamina.layers.preprocessing.resizing import CenterCrop, Resizing  # noqa: E402
+from lamina.layers.preprocessing.random_flip import RandomFlip  # noqa: E402
+from lamina.layers.preprocessing.random_rotation import RandomRotation  # noqa: E402
+from lamina.layers.preprocessing.random_zoom import RandomZoom  # noqa: E402
+
+__all__ += ["Normalization", "Rescaling", "Resizing", "CenterCrop", "RandomFlip",
+            "RandomRotation", "RandomZoom"]

@@ -1,0 +1,2 @@
+"""Preprocessing layers: Normalization, Rescaling, and image layers (Resizing,
+CenterCrop, RandomFlip, RandomRotation, RandomZoom)."""
