@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lamina.api_export import keras_export
 from lamina.layers.layer import Layer
+from lamina.layers.rnn.rnn import build_sublayer
 from lamina.ops import add, concatenate, flip, multiply
 from lamina.saving import serialization_lib
 
@@ -12,6 +13,11 @@ _MERGE_MODES = ("sum", "mul", "concat", "ave", None)
 
 def _removeprefix(name: str, prefix: str) -> str:
     return name[len(prefix):] if name.startswith(prefix) else name
+
+
+def _num_states(layer) -> int | None:
+    shapes = getattr(layer, "_state_shapes", None)
+    return len(shapes()) if shapes is not None else None
 
 
 def _copy_layer(layer, name: str, go_backwards: bool | None = None):
@@ -96,7 +102,7 @@ class Bidirectional(Layer):
     def build(self, sequences_shape, initial_state_shape=None) -> None:
         for sub in (self.forward_layer, self.backward_layer):
             if not sub.built:
-                sub._build(tuple(sequences_shape))
+                build_sublayer(self, sub, tuple(sequences_shape))
         self.built = True
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
@@ -108,12 +114,15 @@ class Bidirectional(Layer):
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) \
                 else [initial_state]
-            if len(states) % 2:
+            n_fw, n_bw = _num_states(self.forward_layer), _num_states(self.backward_layer)
+            if n_fw is None or n_bw is None:
+                n_fw = n_bw = len(states) // 2
+            if len(states) != n_fw + n_bw:
                 raise ValueError(
-                    f"Bidirectional '{self.name}': initial_state must hold the forward states "
-                    f"then the backward states (an even number); got {len(states)}")
-            half = len(states) // 2
-            fw_kwargs["initial_state"], bw_kwargs["initial_state"] = states[:half], states[half:]
+                    f"Bidirectional '{self.name}': initial_state must hold the forward "
+                    f"layer's {n_fw} state(s) then the backward layer's {n_bw}; got "
+                    f"{len(states)} tensor(s)")
+            fw_kwargs["initial_state"], bw_kwargs["initial_state"] = states[:n_fw], states[n_fw:]
         for kw, sub in ((fw_kwargs, self.forward_layer), (bw_kwargs, self.backward_layer)):
             if mask is not None:
                 kw["mask"] = mask
@@ -156,8 +165,8 @@ class Bidirectional(Layer):
         fw = self.forward_layer.compute_output_shape(tuple(sequences_shape))
         states = []
         if self.return_state:
-            fw, states = fw[0], list(fw[1:])
-            states = [tuple(s) for s in states] * 2
+            bw = self.backward_layer.compute_output_shape(tuple(sequences_shape))
+            fw, states = fw[0], [tuple(s) for s in list(fw[1:]) + list(bw[1:])]
         fw = tuple(fw)
         if self.merge_mode == "concat":
             out = fw[:-1] + (None if fw[-1] is None else 2 * fw[-1],)
@@ -177,8 +186,7 @@ class Bidirectional(Layer):
         output_mask = previous_mask if self.return_sequences else None
         masks = [output_mask, output_mask] if self.merge_mode is None else [output_mask]
         if self.return_state:
-            n = 2 * len(self.forward_layer._state_shapes()) \
-                if hasattr(self.forward_layer, "_state_shapes") else 0
+            n = (_num_states(self.forward_layer) or 0) + (_num_states(self.backward_layer) or 0)
             return masks + [None] * n
         return masks if self.merge_mode is None else output_mask
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from lamina.api_export import keras_export
 from lamina.backend.variable import Variable
 from lamina.layers.input_spec import InputSpec
-from lamina.layers.layer import Layer
+from lamina.layers.layer import Layer, _scope
 from lamina.layers.rnn.cell_base import RecurrentCell
 from lamina.ops import (cast, expand_dims, flip, reshape, stack, transpose, unstack, where,
                         zeros, zeros_like)
@@ -32,6 +32,20 @@ def _state_shapes(state_size) -> list[tuple]:
             return [tuple(state_size)]  # one multi-dimensional state
         return [(s,) if isinstance(s, int) else tuple(s) for s in state_size]
     raise ValueError(f"RNN: unsupported cell state_size {state_size!r}")
+
+
+def build_sublayer(parent: Layer, sublayer: Layer, input_shape) -> None:
+    """Builds `sublayer` inside `parent`'s name scope (so its weights get paths
+    like "lstm/lstm_cell/kernel"), also when `parent.build` is called directly."""
+    scope = _scope()
+    push = not scope or scope[-1] != parent.name
+    if push:
+        scope.append(parent.name)
+    try:
+        sublayer._build(input_shape)
+    finally:
+        if push:
+            scope.pop()
 
 
 def _as_list(x) -> list:
@@ -118,7 +132,7 @@ class RNN(Layer):
                              f"(batch, time, features), got shape {sequences_shape}")
         step_shape = (sequences_shape[0],) + sequences_shape[2:]
         if isinstance(self.cell, Layer) and not self.cell.built:
-            self.cell._build(step_shape)
+            build_sublayer(self, self.cell, step_shape)
         if self.stateful and self.states is None and sequences_shape[0] is not None:
             self._create_state_variables(sequences_shape[0])
         self.built = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lamina.api_export import keras_export
 from lamina.layers.layer import Layer
+from lamina.layers.rnn.rnn import build_sublayer
 from lamina.saving import serialization_lib
 
 
@@ -62,7 +63,7 @@ class StackedRNNCells(Layer):
         shape = tuple(input_shape)
         for cell in self.cells:
             if isinstance(cell, Layer) and not cell.built:
-                cell._build(shape)
+                build_sublayer(self, cell, shape)
             size = getattr(cell, "output_size", None) or _sizes(cell.state_size)[0]
             shape = (shape[0],) + ((size,) if isinstance(size, int) else tuple(size))
         self.built = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lamina.api_export import keras_export
 from lamina.layers.layer import Layer
+from lamina.layers.rnn.rnn import build_sublayer
 from lamina.ops import reshape
 from lamina.saving import serialization_lib
 
@@ -43,7 +44,7 @@ class TimeDistributed(Layer):
     def build(self, input_shape) -> None:
         input_shape = self._check(input_shape)
         if not self.layer.built:
-            self.layer._build((None,) + input_shape[2:])
+            build_sublayer(self, self.layer, (None,) + input_shape[2:])
         self.built = True
 
     def compute_output_shape(self, input_shape):
