@@ -61,7 +61,6 @@ def test_return_state_matches_reference(kind, seq, rng):
 
 def test_lstm_state_order_is_h_then_c(seq):
     _, h, c = layers.LSTM(3, return_state=True)(seq)
-    outputs = layers.LSTM(3)(seq)
     assert h.shape == c.shape == (2, 3)
     assert not np.allclose(h.numpy(), c.numpy())
     assert np.all(np.abs(h.numpy()) < 1)  # h = o * tanh(c) is bounded, c is not
