@@ -12,12 +12,23 @@ from lamina.layers.reshaping.reshape import Reshape
 from lamina.layers.reshaping.permute import Permute
 from lamina.layers.reshaping.repeat_vector import RepeatVector
 from lamina.layers.regularization.dropout import Dropout
+from lamina.layers.core.embedding import Embedding
+from lamina.layers.core.masking import Masking
+from lamina.layers.rnn.rnn import RNN
+from lamina.layers.rnn.simple_rnn import SimpleRNN, SimpleRNNCell
+from lamina.layers.rnn.lstm import LSTM, LSTMCell
+from lamina.layers.rnn.gru import GRU, GRUCell
+from lamina.layers.rnn.stacked_rnn_cells import StackedRNNCells
+from lamina.layers.rnn.bidirectional import Bidirectional
+from lamina.layers.rnn.time_distributed import TimeDistributed
 from lamina.saving import serialization_lib as _serialization_lib
 
 __all__ = [
     "Layer", "InputSpec", "Input", "InputLayer", "Dense", "Identity", "Lambda", "Activation",
     "Flatten", "Reshape", "Permute", "RepeatVector", "Dropout", "serialize", "deserialize",
 ]
+__all__ += ["Embedding", "Masking", "RNN", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell",
+            "GRU", "GRUCell", "StackedRNNCells", "Bidirectional", "TimeDistributed"]
 
 
 def serialize(layer) -> dict:
