@@ -78,6 +78,11 @@ def load_model(filepath, custom_objects: dict | None = None, compile: bool = Tru
     """
     path = _path_str(filepath)
     if path is not None and not path.endswith(".keras"):
+        if path.endswith(".weights.h5"):
+            raise ValueError(
+                "load_model reads `.keras` files; this is a weights file: build the model and "
+                f"call `model.load_weights(filepath)`. Received: filepath={path}"
+            )
         if path.endswith(_LEGACY_SUFFIXES):
             raise ValueError(
                 "lamina loads models in the Keras 3 `.keras` format; legacy HDF5 model files "

@@ -228,11 +228,10 @@ def load_state(model, store: h5_io.H5IOStore, skip_mismatch: bool = False) -> No
             errors.append((path or "<root>", obj, e))
     if not errors:
         return
-    where, obj, first = errors[0]
-    names = [f"{p} ({type(o).__name__} '{getattr(o, 'name', '?')}')" for p, o, _ in errors]
+    first = errors[0][2]
+    lines = [f"- {p} ({type(o).__name__} '{getattr(o, 'name', '?')}'): {e}" for p, o, e in errors]
     msg = (f"A total of {len(errors)} objects could not be loaded from "
-           f"'{store.display_name}'. Error for {names[0]}:\n\n{first}\n\n"
-           f"Objects that could not be loaded: {names}")
+           f"'{store.display_name}':\n" + "\n".join(lines))
     if skip_mismatch:
         warnings.warn(msg + "\n(skipped: skip_mismatch=True)", stacklevel=3)
         return
