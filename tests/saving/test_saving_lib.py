@@ -503,3 +503,14 @@ def test_model_checkpoint_writes_loadable_files(tmp_path):
     assert _files(tmp_path) == ["e1.keras", "e2.keras", "w.weights.h5"]
     restored = lamina.models.load_model(tmp_path / "e2.keras")
     np.testing.assert_array_equal(restored.get_weights()[0], model.get_weights()[0])
+
+
+def test_decompression_bomb_member_refused(saved, tmp_path, monkeypatch):
+    monkeypatch.setattr(saving_lib, "_ZIP_BOMB_FLOOR_BYTES", 1 << 16)
+    bomb = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(saved) as zin, zipfile.ZipFile(bomb, "w") as zout:
+        for name in zin.namelist():
+            zout.writestr(name, zin.read(name))
+        zout.writestr("assets/zeros.bin", b"\0" * (1 << 20), compress_type=zipfile.ZIP_DEFLATED)
+    with pytest.raises(ValueError, match="decompression bomb"):
+        lamina.models.load_model(bomb)

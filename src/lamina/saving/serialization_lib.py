@@ -254,7 +254,7 @@ def _lambda(inner, safe):
         raise ValueError(
             "Requested the deserialization of a Python lambda, which can run arbitrary code. "
             "This is refused in safe mode; if you trust the source, pass safe_mode=False "
-            "or call lamina.config.enable_unsafe_deserialization()."
+            "or call lamina.saving.serialization_lib.enable_unsafe_deserialization()."
         )
     import base64
     import marshal
