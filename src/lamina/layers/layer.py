@@ -436,6 +436,40 @@ class Layer(Operation):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
+    # --------------------------------------------------------------- saving
+    def save_own_variables(self, store) -> None:
+        """Writes this layer's own weights (not its sublayers') into `store` under
+        "0", "1", ...: trainable then non-trainable, as Keras 3 lays them out in
+        `model.weights.h5`. Override (with `load_own_variables`) to save other state."""
+        for i, variable in enumerate(self._trainable_variables + self._non_trainable_variables):
+            store[str(i)] = variable.numpy()
+
+    def load_own_variables(self, store) -> None:
+        """Reads what `save_own_variables` wrote; every count and shape is checked
+        before any weight changes, so a mismatch leaves the layer untouched."""
+        own = self._trainable_variables + self._non_trainable_variables
+        if len(store.keys()) != len(own):
+            if not own and not self.built:
+                raise ValueError(
+                    f"Layer '{self.name}' was never built and thus has no variables, but the "
+                    f"weights file lists {len(store.keys())} variables for it. Build the layer "
+                    "(or implement build_from_config/get_build_config) before loading."
+                )
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} variables, but received "
+                f"{len(store.keys())} variables during loading. Expected: "
+                f"{[v.name for v in own]}"
+            )
+        values = [np.asarray(store[str(i)]) for i in range(len(own))]
+        for variable, value in zip(own, values):
+            if tuple(variable.shape) != tuple(value.shape):
+                raise ValueError(
+                    f"Layer '{self.name}': weight '{variable.path}' has shape "
+                    f"{tuple(variable.shape)}, but the saved value has shape {tuple(value.shape)}"
+                )
+        for variable, value in zip(own, values):
+            variable.assign(value)
+
 
 # ---------------------------------------------------------------- helpers
 def _unique(items: list) -> list:

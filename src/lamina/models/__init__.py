@@ -1,6 +1,8 @@
-"""`lamina.models`: Model and Sequential (the functional API comes later)."""
+"""`lamina.models`: Model and Sequential (the functional API comes later), and the
+model files: `load_model`, `save_model`, `model_from_json`."""
 
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
+from lamina.saving.saving_api import load_model, model_from_json, save_model
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "load_model", "model_from_json", "save_model"]

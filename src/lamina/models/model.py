@@ -70,3 +70,49 @@ class Model(Trainer, Layer):
         summary_utils.print_summary(self, line_length=line_length, positions=positions,
                                     print_fn=print_fn, expand_nested=expand_nested,
                                     show_trainable=show_trainable, layer_range=layer_range)
+
+    # --------------------------------------------------------------- saving
+    def save(self, filepath, overwrite: bool = True, zipped: bool | None = None,
+             **kwargs) -> None:
+        """Saves the model (config, weights, optimizer state) as a `.keras` file.
+
+        Example:
+        >>> model.save("model.keras")
+        >>> restored = lamina.models.load_model("model.keras")
+        """
+        from lamina.saving import saving_api
+
+        saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite: bool = True, max_shard_size=None) -> None:
+        """Saves the weights (and optimizer state) to a `.weights.h5` file.
+
+        Example:
+        >>> model.save_weights("model.weights.h5")
+        """
+        from lamina.saving import saving_api
+
+        saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, **kwargs) -> None:
+        """Loads weights from a `.weights.h5` or `.keras` file (the model must be built).
+
+        Example:
+        >>> model.load_weights("model.weights.h5")
+        """
+        from lamina.saving import saving_api
+
+        saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's config as a JSON string (`json.dumps` keyword arguments apply).
+
+        Example:
+        >>> clone = lamina.models.model_from_json(model.to_json())
+        """
+        import json
+
+        from lamina.saving import serialization_lib
+
+        return json.dumps(serialization_lib.serialize_keras_object(self), **kwargs)

@@ -1,7 +1,6 @@
-"""`lamina.saving`: object registration and (de)serialization (Keras 3's API).
-
-Model files (`save` / `load_model`) arrive with the saving issue.
-"""
+"""`lamina.saving`: object registration, (de)serialization (Keras 3's API) and model
+files: `save_model` / `load_model` (the `.keras` format), `save_weights` /
+`load_weights` (`.weights.h5`)."""
 
 from lamina.saving.object_registration import (  # noqa: F401
     CustomObjectScope,
@@ -14,4 +13,11 @@ from lamina.saving.object_registration import (  # noqa: F401
 from lamina.saving.serialization_lib import (  # noqa: F401
     deserialize_keras_object,
     serialize_keras_object,
+)
+from lamina.saving.saving_api import (  # noqa: F401
+    load_model,
+    load_weights,
+    model_from_json,
+    save_model,
+    save_weights,
 )

@@ -174,12 +174,51 @@ def _deserialize(config, custom_objects, module_objects, printable, safe):
     cls = _find(config, class_name, custom_objects, module_objects, printable)
     if not hasattr(cls, "from_config"):
         raise TypeError(f"deserialize_keras_object: {cls!r} has no from_config() method")
-    obj = cls.from_config(inner)
+    obj = cls.from_config(_drop_keras_only_fields(cls, inner))
     if config.get("build_config") and hasattr(obj, "build_from_config"):
         obj.build_from_config(config["build_config"])
     if config.get("compile_config") and hasattr(obj, "compile_from_config"):
         obj.compile_from_config(config["compile_config"])
     return obj
+
+
+# Fields that newer Keras versions write with a value meaning "feature unused"; a lamina
+# class that does not take the argument gets the config without them (as Keras's own
+# older versions ignore them). Any other value is passed on, and refused by the class.
+_KERAS_ONLY_FIELDS: dict[str, tuple] = {
+    "quantization_config": (None,),
+    "input_axes": (None,),
+    "output_axes": (None,),
+    "lora_rank": (None,),
+    "lora_alpha": (None,),
+    "ragged": (False, None),
+    "optional": (False, None),
+}
+
+
+def _drop_keras_only_fields(cls, inner):
+    if not isinstance(inner, dict):
+        return inner
+    drop = [k for k, harmless in _KERAS_ONLY_FIELDS.items()
+            if k in inner and any(inner[k] is v or inner[k] == v and type(inner[k]) is type(v)
+                                  for v in harmless) and not _accepts(cls, k)]
+    if not drop:
+        return inner
+    return {k: v for k, v in inner.items() if k not in drop}
+
+
+def _accepts(cls, name: str) -> bool:
+    """Whether `cls(...)` names the argument `name` in some `__init__` of its MRO."""
+    for klass in getattr(cls, "__mro__", ()):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            if name in inspect.signature(init).parameters:
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
 
 
 def _find(config: dict, name: str, custom_objects, module_objects, printable):
@@ -215,7 +254,7 @@ def _lambda(inner, safe):
         raise ValueError(
             "Requested the deserialization of a Python lambda, which can run arbitrary code. "
             "This is refused in safe mode; if you trust the source, pass safe_mode=False "
-            "or call lamina.config.enable_unsafe_deserialization()."
+            "or call lamina.saving.serialization_lib.enable_unsafe_deserialization()."
         )
     import base64
     import marshal
