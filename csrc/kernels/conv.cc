@@ -5,14 +5,15 @@
 // (N, *out, F). Every rank is handled as 3-D with leading unit dimensions.
 //
 // Two strategies:
-// - im2col + GEMM (OpenBLAS): the batch is processed in chunks so the column
-//   buffer stays a few MB; im2col / col2im run on OpenMP threads, GEMM on
-//   OpenBLAS's. A 1x1, stride-1, unpadded convolution skips im2col entirely.
-// - direct loops when each group has one input channel (depthwise convolution,
-//   or a single-channel image): no buffer, vectorized over output channels.
+// - im2col + GEMM (OpenBLAS): the batch is processed in chunks of images whose
+//   column buffer stays cache-sized (<= 2 MB); chunks run on OpenMP threads,
+//   each with single-threaded BLAS (see for_chunks). A 1x1, stride-1, unpadded
+//   convolution skips im2col entirely.
+// - direct loops for grouped convolutions with one input channel per group
+//   (depthwise convolution): no buffer, vectorized over output channels.
 //
-// The filter gradient of the direct path sums fixed image chunks into partial
-// buffers and adds them in order, so results do not depend on the thread count.
+// Filter gradients sum fixed image chunks into partial buffers added in order,
+// so results do not depend on the thread count.
 #include <cblas.h>
 
 #include <algorithm>
@@ -21,12 +22,15 @@
 #include <type_traits>
 #include <vector>
 
+#include <omp.h>
+
 #include "common.h"
 
 namespace lamina {
 namespace {
 
-constexpr int64_t kColBytes = 4 << 20;  // target size of one im2col chunk
+constexpr int64_t kColBytes = 2 << 20;      // the most columns one im2col chunk holds
+constexpr int64_t kPartialBytes = 32 << 20;  // the most per-chunk filter gradients
 
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
@@ -129,7 +133,10 @@ void im2col(const T* x, T* col, const Geom& g, int64_t n0, int64_t nb, int64_t g
               }
               const T* src = x + (((n0 + n) * g.in[0] + id) * g.in[1] + ih) * g.in[2] * C + gi * Cg;
               if (row_in) {
-                std::memcpy(dst, src + w0 * C, sizeof(T) * g.k[2] * C);
+                const int64_t len = g.k[2] * C;
+                const T* s = src + w0 * C;
+                if (len > 32) std::memcpy(dst, s, sizeof(T) * len);
+                else for (int64_t i = 0; i < len; ++i) dst[i] = s[i];
                 continue;
               }
               for (int64_t kw = 0; kw < g.k[2]; ++kw) {
@@ -177,9 +184,47 @@ void col2im(const T* col, T* dx, const Geom& g, int64_t n0, int64_t nb, int64_t 
         }
 }
 
+// Images per im2col chunk: at most a sixteenth of the batch (so chunks can be
+// shared among threads) and at most kColBytes of columns. Independent of the
+// thread count, so results are too.
 int64_t chunk_images(const Geom& g, size_t elem) {
   const int64_t per = std::max<int64_t>(1, g.P_out * g.taps * g.Cg * (int64_t)elem);
-  return std::max<int64_t>(1, std::min<int64_t>(g.N, kColBytes / per));
+  const int64_t by_cache = std::max<int64_t>(1, kColBytes / per);
+  return std::max<int64_t>(1, std::min<int64_t>(by_cache, (g.N + 15) / 16));
+}
+
+// Runs body(chunk, n0, nb, col, par) over chunks of nb images (col: a buffer of
+// nb * P_out * taps * Cg). With several chunks and threads, chunks run on OpenMP
+// threads, each calling single-threaded BLAS: one parallel region, few
+// synchronization points, no OpenMP threads competing with BLAS threads. Else
+// chunks run in order with multi-threaded BLAS (and OpenMP inside im2col).
+template <class T, class Body>
+void for_chunks(const Geom& g, bool allow_par, Body&& body) {
+  const int64_t K = g.taps * g.Cg;
+  const int64_t nb = chunk_images(g, sizeof(T));
+  const int64_t nchunks = (g.N + nb - 1) / nb;
+  const int64_t buf = nb * g.P_out * K;
+  const int threads = omp_get_max_threads();
+  const bool heavy = g.N * g.P_out * K * g.F >= 64 * kParallelGrain;
+  if (allow_par && heavy && nchunks >= 2 && threads > 1) {
+    const int nt = (int)std::min<int64_t>(threads, nchunks);
+    std::vector<std::vector<T>> cols((size_t)nt, std::vector<T>((size_t)buf));
+    const int blas = scipy_openblas_get_num_threads();
+    scipy_openblas_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (int64_t ch = 0; ch < nchunks; ++ch) {
+      const int64_t n0 = ch * nb;
+      body(ch, n0, std::min(nb, g.N - n0), cols[(size_t)omp_get_thread_num()].data(), false);
+    }
+    scipy_openblas_set_num_threads(blas);
+    return;
+  }
+  std::vector<T> col((size_t)buf);
+  const bool par = buf >= kParallelGrain;
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    const int64_t n0 = ch * nb;
+    body(ch, n0, std::min(nb, g.N - n0), col.data(), par);
+  }
 }
 
 // ---------------------------------------------------------- GEMM strategy
@@ -190,17 +235,13 @@ void forward_gemm(const T* x, const T* w, T* y, const Geom& g) {
     gemm(false, false, g.N * g.P_in, F, g.C, x, g.C, w, F, T(0), y, F);
     return;
   }
-  const int64_t nbmax = chunk_images(g, sizeof(T));
-  std::vector<T> col((size_t)(nbmax * g.P_out * K));
-  const bool par = nbmax * g.P_out * K >= kParallelGrain;
-  for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
-    const int64_t nb = std::min(nbmax, g.N - n0);
+  for_chunks<T>(g, true, [&](int64_t, int64_t n0, int64_t nb, T* col, bool par) {
     for (int64_t gi = 0; gi < g.G; ++gi) {
-      im2col(x, col.data(), g, n0, nb, gi, par);
-      gemm(false, false, nb * g.P_out, Fg, K, col.data(), K, w + gi * Fg, F, T(0),
+      im2col(x, col, g, n0, nb, gi, par);
+      gemm(false, false, nb * g.P_out, Fg, K, col, K, w + gi * Fg, F, T(0),
            y + n0 * g.P_out * F + gi * Fg, F);
     }
-  }
+  });
 }
 
 template <class T>
@@ -210,37 +251,44 @@ void backprop_input_gemm(const T* dy, const T* w, T* dx, const Geom& g) {
     gemm(false, true, g.N * g.P_in, g.C, F, dy, F, w, F, T(0), dx, g.C);
     return;
   }
-  std::fill(dx, dx + g.N * g.P_in * g.C, T(0));
-  const int64_t nbmax = chunk_images(g, sizeof(T));
-  std::vector<T> col((size_t)(nbmax * g.P_out * K));
-  const bool par = nbmax * g.P_out * K >= kParallelGrain;
-  for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
-    const int64_t nb = std::min(nbmax, g.N - n0);
+  for_chunks<T>(g, true, [&](int64_t, int64_t n0, int64_t nb, T* col, bool par) {
+    std::fill(dx + n0 * g.P_in * g.C, dx + (n0 + nb) * g.P_in * g.C, T(0));
     for (int64_t gi = 0; gi < g.G; ++gi) {
       gemm(false, true, nb * g.P_out, K, Fg, dy + n0 * g.P_out * F + gi * Fg, F, w + gi * Fg, F,
-           T(0), col.data(), K);
-      col2im(col.data(), dx, g, n0, nb, gi, par);
+           T(0), col, K);
+      col2im(col, dx, g, n0, nb, gi, par);
     }
-  }
+  });
 }
 
 template <class T>
 void backprop_filter_gemm(const T* x, const T* dy, T* dw, const Geom& g) {
-  const int64_t F = g.F, Fg = g.Fg, K = g.taps * g.Cg;
+  const int64_t F = g.F, Fg = g.Fg, K = g.taps * g.Cg, W = K * F;
   if (g.pointwise()) {
     gemm(true, false, g.C, F, g.N * g.P_in, x, g.C, dy, F, T(0), dw, F);
     return;
   }
-  std::fill(dw, dw + K * F, T(0));
-  const int64_t nbmax = chunk_images(g, sizeof(T));
-  std::vector<T> col((size_t)(nbmax * g.P_out * K));
-  const bool par = nbmax * g.P_out * K >= kParallelGrain;
-  for (int64_t n0 = 0; n0 < g.N; n0 += nbmax) {
-    const int64_t nb = std::min(nbmax, g.N - n0);
+  // Each chunk's gradient goes to its own partial buffer; partials are added in
+  // chunk order. When those buffers would be large, chunks accumulate in order.
+  const int64_t nchunks = (g.N + chunk_images(g, sizeof(T)) - 1) / chunk_images(g, sizeof(T));
+  const bool partials = nchunks * W * (int64_t)sizeof(T) <= (int64_t)kPartialBytes;
+  std::vector<T> part(partials ? (size_t)(nchunks * W) : 0);
+  if (!partials) std::fill(dw, dw + W, T(0));
+  for_chunks<T>(g, partials, [&](int64_t ch, int64_t n0, int64_t nb, T* col, bool par) {
+    T* out = partials ? part.data() + ch * W : dw;
+    const T beta = partials ? T(0) : T(1);
     for (int64_t gi = 0; gi < g.G; ++gi) {
-      im2col(x, col.data(), g, n0, nb, gi, par);
-      gemm(true, false, K, Fg, nb * g.P_out, col.data(), K, dy + n0 * g.P_out * F + gi * Fg, F,
-           T(1), dw + gi * Fg, F);
+      im2col(x, col, g, n0, nb, gi, par);
+      gemm(true, false, K, Fg, nb * g.P_out, col, K, dy + n0 * g.P_out * F + gi * Fg, F, beta,
+           out + gi * Fg, F);
+    }
+  });
+  if (partials) {
+    std::copy(part.begin(), part.begin() + W, dw);
+    for (int64_t ch = 1; ch < nchunks; ++ch) {
+      const T* a = part.data() + ch * W;
+#pragma omp simd
+      for (int64_t i = 0; i < W; ++i) dw[i] += a[i];
     }
   }
 }
@@ -434,7 +482,7 @@ nb::object conv(nb::handle xh, nb::handle wh, nb::handle strides, nb::handle dil
   dispatch_all(x.dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      if (g.Cg == 1 && !g.pointwise()) forward_direct(x.ptr<T>(), w.ptr<T>(), y.ptr<T>(), g);
+      if (g.Cg == 1 && g.G > 1) forward_direct(x.ptr<T>(), w.ptr<T>(), y.ptr<T>(), g);
       else forward_gemm(x.ptr<T>(), w.ptr<T>(), y.ptr<T>(), g);
     }
   });
@@ -471,7 +519,7 @@ nb::object conv_backprop_input(nb::handle dyh, nb::handle wh, nb::handle inh, nb
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       if (g.P_out == 0 || g.F == 0) { std::fill(dx.ptr<T>(), dx.ptr<T>() + dx.size, T(0)); return; }
-      if (g.Cg == 1 && !g.pointwise()) backprop_input_direct(dy.ptr<T>(), w.ptr<T>(), dx.ptr<T>(), g);
+      if (g.Cg == 1 && g.G > 1) backprop_input_direct(dy.ptr<T>(), w.ptr<T>(), dx.ptr<T>(), g);
       else backprop_input_gemm(dy.ptr<T>(), w.ptr<T>(), dx.ptr<T>(), g);
     }
   });
@@ -510,7 +558,7 @@ nb::object conv_backprop_filter(nb::handle xh, nb::handle dyh, nb::handle kh, nb
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       if (g.N == 0 || g.P_out == 0) { std::fill(dw.ptr<T>(), dw.ptr<T>() + dw.size, T(0)); return; }
-      if (g.Cg == 1 && !g.pointwise()) backprop_filter_direct(x.ptr<T>(), dy.ptr<T>(), dw.ptr<T>(), g);
+      if (g.Cg == 1 && g.G > 1) backprop_filter_direct(x.ptr<T>(), dy.ptr<T>(), dw.ptr<T>(), g);
       else backprop_filter_gemm(x.ptr<T>(), dy.ptr<T>(), dw.ptr<T>(), g);
     }
   });
