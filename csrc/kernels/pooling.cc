@@ -98,7 +98,9 @@ Shape full(int64_t N, const Shape& sp, int64_t C) {
   return s;
 }
 
-template <class T> inline bool gt(T v, T b) { return v > b || (v != v && b == b); }
+// v replaces the running maximum b: larger, or the first NaN. Bitwise, not
+// short-circuit, so it vectorizes.
+template <class T> inline bool gt(T v, T b) { return (v > b) | ((v != v) & (b == b)); }
 
 // Runs body(n, od, oh, ow, o) over every output position, parallel over images
 // (and the first output dim when `deep`).
@@ -132,30 +134,39 @@ void max_forward(const T* x, T* y, const PoolGeom& g) {
 }
 
 // For every output position and channel, the input position of the window's
-// argmax: fn(o, c, input_position).
+// argmax: fn(o, c, input_position). The running argmax is kept as a T-valued
+// window index so the compare-and-select loop vectorizes (no branches).
 template <class T, class Fn>
 void max_argmax(const T* x, const PoolGeom& g, bool per_image_serial, Fn&& fn) {
-  const int64_t C = g.C;
-  const bool par = g.N * g.P_out * C * g.k[0] * g.k[1] * g.k[2] >= kParallelGrain;
+  const int64_t C = g.C, kmax = g.k[0] * g.k[1] * g.k[2];
+  const bool par = g.N * g.P_out * C * kmax >= kParallelGrain;
 #pragma omp parallel if (par)
   {
-    std::vector<T> best((size_t)C);
-    std::vector<int64_t> arg((size_t)C);
+    std::vector<T> best((size_t)C), arg((size_t)C);
+    std::vector<int64_t> wpos((size_t)kmax);
     auto one = [&](int64_t n, int64_t od, int64_t oh, int64_t ow, int64_t o) {
       int64_t lo[3], hi[3];
       g.window(od, oh, ow, lo, hi);
-      std::fill(best.begin(), best.end(), -std::numeric_limits<T>::infinity());
-      const int64_t first = n * g.P_in + (lo[0] * g.in[1] + lo[1]) * g.in[2] + lo[2];
-      std::fill(arg.begin(), arg.end(), first);
+      int64_t nw = 0;
       for (int64_t i = lo[0]; i < hi[0]; ++i)
         for (int64_t j = lo[1]; j < hi[1]; ++j)
-          for (int64_t l = lo[2]; l < hi[2]; ++l) {
-            const int64_t pos = n * g.P_in + (i * g.in[1] + j) * g.in[2] + l;
-            const T* xi = x + pos * C;
-            for (int64_t c = 0; c < C; ++c)
-              if (gt(xi[c], best[c])) { best[c] = xi[c]; arg[c] = pos; }
-          }
-      for (int64_t c = 0; c < C; ++c) fn(o, c, arg[c]);
+          for (int64_t l = lo[2]; l < hi[2]; ++l)
+            wpos[(size_t)nw++] = n * g.P_in + (i * g.in[1] + j) * g.in[2] + l;
+      T* b = best.data();
+      T* a = arg.data();
+      const T* x0 = x + wpos[0] * C;
+      for (int64_t c = 0; c < C; ++c) { b[c] = x0[c]; a[c] = T(0); }
+      for (int64_t t = 1; t < nw; ++t) {
+        const T* xi = x + wpos[(size_t)t] * C;
+        const T tf = T(t);
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) {
+          const bool up = gt(xi[c], b[c]);
+          b[c] = up ? xi[c] : b[c];
+          a[c] = up ? tf : a[c];
+        }
+      }
+      for (int64_t c = 0; c < C; ++c) fn(o, c, wpos[(size_t)a[c]]);
     };
     if (per_image_serial) {
       // Windows of one image may overlap: one thread per image.
@@ -281,7 +292,9 @@ nb::object max_pool_backward(nb::handle xh, nb::handle dyh, nb::handle poolh, nb
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       T* d = dx.ptr<T>();
-      std::fill(d, d + dx.size, T(0));
+      const int64_t per = g.P_in * g.C;
+#pragma omp parallel for schedule(static) if (big(g))
+      for (int64_t n = 0; n < g.N; ++n) std::fill(d + n * per, d + (n + 1) * per, T(0));
       const T* gy = dy.ptr<T>();
       const int64_t C = g.C;
       max_argmax(x.ptr<T>(), g, true,
