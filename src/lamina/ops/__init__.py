@@ -15,6 +15,7 @@ from lamina.ops.indexing import *  # noqa: F401,F403
 from lamina.ops.softmax_ops import *  # noqa: F401,F403
 from lamina.ops.nn import *  # noqa: F401,F403
 from lamina.ops.conv import *  # noqa: F401,F403
+from lamina.ops.normalization import *  # noqa: F401,F403
 from lamina.autodiff.functional import grad, value_and_grad  # noqa: E402
 
 from lamina.api_export import keras_export as _keras_export
