@@ -102,5 +102,7 @@ void bind_random(nb::module_& m);
 void bind_qr(nb::module_& m);
 void bind_optimizer(nb::module_& m);
 void bind_image(nb::module_& m);
+void bind_conv(nb::module_& m);
+void bind_pooling(nb::module_& m);
 
 }  // namespace lamina

@@ -40,6 +40,51 @@ def deserialize(config, custom_objects=None):
     """Rebuilds a layer from `serialize`'s output."""
     return _serialization_lib.deserialize_keras_object(config, custom_objects=custom_objects)
 
+from lamina.layers.convolutional.conv1d import Conv1D
+from lamina.layers.convolutional.conv2d import Conv2D
+from lamina.layers.convolutional.conv3d import Conv3D
+from lamina.layers.convolutional.depthwise_conv1d import DepthwiseConv1D
+from lamina.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
+from lamina.layers.convolutional.separable_conv1d import SeparableConv1D
+from lamina.layers.convolutional.separable_conv2d import SeparableConv2D
+from lamina.layers.convolutional.conv1d_transpose import Conv1DTranspose
+from lamina.layers.convolutional.conv2d_transpose import Conv2DTranspose
+from lamina.layers.convolutional.conv3d_transpose import Conv3DTranspose
+from lamina.layers.pooling.max_pooling1d import MaxPooling1D
+from lamina.layers.pooling.max_pooling2d import MaxPooling2D
+from lamina.layers.pooling.max_pooling3d import MaxPooling3D
+from lamina.layers.pooling.average_pooling1d import AveragePooling1D
+from lamina.layers.pooling.average_pooling2d import AveragePooling2D
+from lamina.layers.pooling.average_pooling3d import AveragePooling3D
+from lamina.layers.pooling.global_max_pooling1d import GlobalMaxPooling1D
+from lamina.layers.pooling.global_max_pooling2d import GlobalMaxPooling2D
+from lamina.layers.pooling.global_max_pooling3d import GlobalMaxPooling3D
+from lamina.layers.pooling.global_average_pooling1d import GlobalAveragePooling1D
+from lamina.layers.pooling.global_average_pooling2d import GlobalAveragePooling2D
+from lamina.layers.pooling.global_average_pooling3d import GlobalAveragePooling3D
+# Keras's aliases of the convolution and pooling layers.
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+Convolution2DTranspose, Convolution3DTranspose = Conv2DTranspose, Conv3DTranspose
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (GlobalMaxPooling1D, GlobalMaxPooling2D,
+                                                     GlobalMaxPooling3D)
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (GlobalAveragePooling1D,
+                                                     GlobalAveragePooling2D,
+                                                     GlobalAveragePooling3D)
+__all__ += [
+    "Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+    "SeparableConv2D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "MaxPooling1D",
+    "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D", "GlobalAveragePooling3D", "Convolution1D", "Convolution2D",
+    "Convolution3D", "SeparableConvolution1D", "SeparableConvolution2D",
+    "Convolution2DTranspose", "Convolution3DTranspose", "MaxPool1D", "MaxPool2D", "MaxPool3D",
+    "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D",
+    "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+]
+
 # Normalization, regularization/shape and merging layers.
 from lamina.layers.normalization.batch_normalization import BatchNormalization  # noqa: E402
 from lamina.layers.normalization.layer_normalization import LayerNormalization  # noqa: E402

@@ -14,6 +14,7 @@ from lamina.ops.manipulation import *  # noqa: F401,F403
 from lamina.ops.indexing import *  # noqa: F401,F403
 from lamina.ops.softmax_ops import *  # noqa: F401,F403
 from lamina.ops.nn import *  # noqa: F401,F403
+from lamina.ops.conv import *  # noqa: F401,F403
 from lamina.ops.normalization import *  # noqa: F401,F403
 from lamina.ops import image  # noqa: F401 - keras.ops.image (not star-imported)
 from lamina.autodiff.functional import grad, value_and_grad  # noqa: E402

@@ -1,0 +1,1 @@
+"""Convolution layers (Keras's keras.layers.Conv*, DepthwiseConv*, SeparableConv*)."""

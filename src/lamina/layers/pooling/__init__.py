@@ -1,0 +1,1 @@
+"""Pooling layers (Keras's keras.layers.*Pooling*)."""

@@ -1,0 +1,27 @@
+"""`AveragePooling1D`: 1-D average pooling."""
+
+from __future__ import annotations
+
+from lamina.api_export import keras_export
+from lamina.layers.pooling.base_pooling import BasePooling
+
+
+@keras_export("keras.layers.AveragePooling1D", "keras.layers.AvgPool1D")
+class AveragePooling1D(BasePooling):
+    """1-D average pooling over windows of `pool_size`.
+
+    Args:
+        pool_size: int or tuple of 1 ints, the window size.
+        strides: int or tuple of 1 ints; None (default) means pool_size.
+        padding: "valid" or "same" (TF's split; padded positions are not counted in the mean).
+        data_format: "channels_last" (default) or "channels_first".
+
+    Example:
+    >>> AveragePooling1D()(lamina.ops.ones((2, 8, 3))).shape
+    (2, 4, 3)
+    """
+
+    def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None,
+                 name=None, **kwargs):
+        super().__init__(pool_size, strides, pool_dimensions=1, pool_mode="average",
+                         padding=padding, data_format=data_format, name=name, **kwargs)
