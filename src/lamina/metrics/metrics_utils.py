@@ -10,6 +10,7 @@ import numpy as np
 
 from lamina.losses.loss import squeeze_or_expand_to_same_rank  # noqa: F401 - re-exported
 from lamina import ops
+from lamina.ops.operation import to_snake_case  # noqa: F401 - re-exported
 
 EPSILON = 1e-7  # Keras's backend.epsilon()
 NEG_INF = -1e10  # the value Keras gives to predictions outside the top k
@@ -42,14 +43,6 @@ def threshold_tensor(thresholds, dtype: str, rank: int):
             _THRESHOLDS.clear()
         t = _THRESHOLDS[key] = ops.convert_to_tensor(arr)
     return t
-
-
-def to_snake_case(name: str) -> str:
-    """Keras's snake case of a class name: "TopKCategoricalAccuracy" ->
-    "top_k_categorical_accuracy", "AUC" -> "auc"."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def divide_no_nan(x, y):

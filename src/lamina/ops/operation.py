@@ -8,6 +8,7 @@ computes. A `Layer` (lamina.layers) is an Operation that owns state.
 from __future__ import annotations
 
 import itertools
+import re
 
 from lamina.backend.keras_tensor import KerasTensor
 
@@ -71,10 +72,12 @@ class Operation:
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _snake(name: str) -> str:
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+def to_snake_case(name: str) -> str:
+    """Keras's snake case of a class name, used for default names:
+    "Conv2D" -> "conv2d", "MaxPooling2D" -> "max_pooling2d", "GRUCell" -> "gru_cell"."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+_snake = to_snake_case
