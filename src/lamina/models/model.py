@@ -1,12 +1,32 @@
 """`Model`: a Layer with the model-level API: training (from `Trainer`: compile,
-fit, evaluate, predict), summary, get_layer. Subclass it with layers as attributes
-and a `call` method, or use `Sequential`."""
+fit, evaluate, predict), summary, get_layer. Three ways to build one, as in Keras:
+`Model(inputs, outputs)` (the functional API: `Model.__new__` returns a
+`Functional`), a subclass with layers as attributes and a `call` method, or
+`Sequential`."""
 
 from __future__ import annotations
 
 from lamina.api_export import keras_export
 from lamina.layers.layer import Layer
 from lamina.trainers.trainer import Trainer
+
+
+def _functional_init_arguments(args, kwargs) -> bool:
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _inject_functional_class(cls, functional) -> None:
+    """Replaces `Model` by `Functional` among the bases of `cls` (recursively)."""
+    def swap(klass):
+        if klass is Model:
+            return functional
+        if klass is object or issubclass(klass, functional) or not issubclass(klass, Model):
+            return klass
+        klass.__bases__ = tuple(swap(b) for b in klass.__bases__)
+        return klass
+
+    swap(cls)
 
 
 @keras_export("keras.Model", "keras.models.Model")
@@ -25,14 +45,38 @@ class Model(Trainer, Layer):
     (2, 1)
     """
 
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and _functional_init_arguments(args, kwargs):
+            from lamina.models.functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                "Model(inputs, outputs): the functional API is not available yet in lamina; "
-                "use lamina.Sequential or subclass lamina.Model"
-            )
+        if _functional_init_arguments(args, kwargs):
+            from lamina.models.functional import Functional
+
+            if not isinstance(self, Functional):
+                # A subclass calling super().__init__(inputs, outputs): it becomes a
+                # Functional subclass, as in Keras.
+                _inject_functional_class(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
+        if args:
+            raise TypeError(f"Model.__init__: unexpected positional arguments {args!r}; "
+                            "the functional API takes Model(inputs, outputs)")
         super().__init__(**kwargs)
         self._init_trainer()
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuilds a model from `get_config()`; a functional config (with "layers",
+        "input_layers" and "output_layers") gives a Functional model."""
+        if all(k in config for k in ("layers", "input_layers", "output_layers")):
+            from lamina.models.functional import functional_from_config
+
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
 
     @property
     def layers(self) -> list[Layer]:

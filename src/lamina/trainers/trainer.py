@@ -56,7 +56,7 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._compile_loss = None if loss is None else compile_utils.CompileLoss(
-            loss, loss_weights, getattr(self, "output_names", None))
+            loss, loss_weights, _output_keys(self))
         self._compile_metrics = compile_utils.CompileMetrics(metrics, weighted_metrics, loss)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._run_eagerly = bool(run_eagerly)
@@ -370,6 +370,15 @@ class Trainer:
 
 
 # -------------------------------------------------------------------- helpers
+def _output_keys(model) -> list[str] | None:
+    """The names compile's per-output dicts are keyed by (None for a model whose
+    outputs are not known before it runs, e.g. a subclassed model)."""
+    keys = getattr(model, "_output_keys", None)
+    if keys is None:
+        keys = getattr(model, "output_names", None)
+    return list(keys) if keys else None
+
+
 def _resolve_verbose(verbose) -> int:
     if verbose == "auto":
         return 1
