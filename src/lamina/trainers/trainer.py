@@ -57,7 +57,8 @@ class Trainer:
         self.loss = loss
         self._compile_loss = None if loss is None else compile_utils.CompileLoss(
             loss, loss_weights, _output_keys(self))
-        self._compile_metrics = compile_utils.CompileMetrics(metrics, weighted_metrics, loss)
+        self._compile_metrics = compile_utils.CompileMetrics(metrics, weighted_metrics, loss,
+                                                             _output_keys(self))
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._run_eagerly = bool(run_eagerly)
         self._jit_compile = jit_compile
@@ -117,6 +118,8 @@ class Trainer:
             out.append(self._loss_tracker)
         if getattr(self, "_compile_metrics", None) is not None:
             out.extend(self._compile_metrics.metrics + self._compile_metrics.weighted)
+        if getattr(self, "_compile_loss", None) is not None:
+            out.extend(self._compile_loss.metrics)  # per-output losses ("out_a_loss")
         return out
 
     @property
