@@ -78,6 +78,59 @@ class Model(Trainer, Layer):
             return functional_from_config(cls, config, custom_objects)
         return super().from_config(config)
 
+    # ---------------------------------------------------------------- build
+    def build(self, input_shape=None) -> None:
+        """Creates the model's weights for inputs of `input_shape` (batch dim
+        included). A subclass that does not override `build` is built by running
+        its `call` on symbolic inputs of that shape, which builds its sublayers.
+
+        Example:
+        >>> model = MLP()   # a Model subclass with Dense sublayers
+        >>> model.build((None, 4))
+        >>> len(model.weights) > 0
+        True
+        """
+        if input_shape is not None and type(self).build is Model.build:
+            try:
+                self._build_by_symbolic_call(input_shape)
+            except Exception as e:  # noqa: BLE001
+                if not getattr(self, "_implicit_build", False):
+                    raise type(e)(
+                        f"Model '{self.name}': build({input_shape}) runs call() on symbolic "
+                        f"inputs of that shape to create the sublayers' weights, and it "
+                        f"failed: {e}. Call the model on real data instead to build it."
+                    ) from e
+                # Built from a first call on real data: that call builds the sublayers.
+        self.built = True
+
+    def _build(self, input_shape) -> None:
+        object.__setattr__(self, "_implicit_build", True)
+        try:
+            Layer._build(self, input_shape)
+        finally:
+            object.__setattr__(self, "_implicit_build", False)
+
+    def _build_by_symbolic_call(self, input_shape) -> None:
+        from lamina.layers import layer as layer_module
+
+        inputs = layer_module._to_keras_tensors(
+            layer_module._to_shape(input_shape) if not isinstance(input_shape, tuple)
+            else input_shape, self.compute_dtype)
+        scope = layer_module._scope()
+        pushed = not scope or scope[-1] != self.name
+        if pushed:
+            scope.append(self.name)
+        context = layer_module._context
+        depth = getattr(context, "symbolic_depth", 0)
+        context.symbolic_depth = depth + 1  # sublayer calls are not recorded as nodes
+        try:
+            self.call(inputs)
+        finally:
+            context.symbolic_depth = depth
+            if pushed:
+                scope.pop()
+        self._build_shapes = input_shape
+
     @property
     def layers(self) -> list[Layer]:
         """The model's direct sublayers (a copy: edit the model, not the list)."""

@@ -199,6 +199,10 @@ class Trainer:
             shapes = data_adapter_utils.map_structure(lambda t: (None,) + tuple(t.shape[1:]), x)
             self._build(shapes)
         if self.optimizer is not None and not getattr(self.optimizer, "built", True):
+            if _has_unbuilt_sublayers(self):
+                # A subclassed model whose call could not run symbolically: one
+                # forward pass on the batch creates its weights.
+                self(x, training=False)
             self.optimizer.build(self.trainable_weights)
 
     def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto",
@@ -373,6 +377,12 @@ class Trainer:
 
 
 # -------------------------------------------------------------------- helpers
+def _has_unbuilt_sublayers(layer, depth: int = 0) -> bool:
+    if depth > 0 and not layer.built:
+        return True
+    return any(_has_unbuilt_sublayers(sub, depth + 1) for sub in getattr(layer, "_layers", []))
+
+
 def _output_keys(model) -> list[str] | None:
     """The names compile's per-output dicts are keyed by (None for a model whose
     outputs are not known before it runs, e.g. a subclassed model)."""
