@@ -19,7 +19,14 @@ struct BroadcastPlan {
   int nd = 0;                                  // merged axes (>= 1)
   std::vector<int64_t> dims;                   // merged extents
   std::vector<std::vector<int64_t>> strides;   // [input][axis] element strides
+  // Outputs at least this large are split across threads. Memory-bound ops raise it:
+  // one core already saturates memory bandwidth there, and waking sleeping OpenMP
+  // workers costs more than it saves (measured: add on 1M floats, 2 cores).
+  int64_t parallel_grain = kParallelGrain;
 };
+
+// The grain for memory-bound elementwise work (a load or two and a store per element).
+constexpr int64_t kMemoryBoundGrain = int64_t(1) << 22;
 
 // Builds the plan or raises ValueError naming `op` and every operand's shape and dtype.
 BroadcastPlan make_broadcast_plan(const std::vector<const View*>& ins, const char* op);
@@ -34,7 +41,7 @@ void for_each_run(const BroadcastPlan& p, Fn&& fn) {
   const int64_t L = p.dims[nd - 1];
   std::vector<int64_t> inner(K);
   for (int k = 0; k < K; ++k) inner[k] = p.strides[k][nd - 1];
-  const bool par = p.total >= kParallelGrain;
+  const bool par = p.total >= p.parallel_grain;
   if (nd == 1) {
     const int64_t chunk = 1 << 14;
     const int64_t nchunks = (L + chunk - 1) / chunk;

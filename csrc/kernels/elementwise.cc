@@ -306,6 +306,11 @@ void binary_typed(int op, const BroadcastPlan& p, const View& a, const View& b, 
   }
 }
 
+// Ops whose cost per element is a load or two and a store (no division, no libm).
+bool memory_bound(int op) {
+  return op != B_DIV && op != B_FLOORDIV && op != B_MOD && op != B_POW;
+}
+
 nb::object binary(int op, nb::handle ah, nb::handle bh) {
   if (op < 0 || op >= B_COUNT) fail_value("binary: unknown op code " + std::to_string(op));
   const BinaryInfo& info = kBinary[op];
@@ -324,6 +329,7 @@ nb::object binary(int op, nb::handle ah, nb::handle bh) {
     p.nd = 1;
     p.dims = {a.size};
     p.strides = {{1}, {1}};
+    if (memory_bound(op)) p.parallel_grain = kMemoryBoundGrain;
     View o;
     nb::object out = new_array(info.to_bool ? DType::b8 : a.dtype, a.shape, &o);
     GilRelease nogil(p.total >= kParallelGrain);
@@ -331,6 +337,7 @@ nb::object binary(int op, nb::handle ah, nb::handle bh) {
     return out;
   }
   BroadcastPlan p = make_broadcast_plan({&a, &b}, info.name);
+  if (memory_bound(op)) p.parallel_grain = kMemoryBoundGrain;
   View o;
   nb::object out = new_array(info.to_bool ? DType::b8 : a.dtype, p.out_shape, &o);
   GilRelease nogil(p.total >= kParallelGrain);

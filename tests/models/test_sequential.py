@@ -104,8 +104,7 @@ def test_config_round_trip_in_keras_format():
     assert config["layers"][1]["module"] == "keras.layers"
     assert config["layers"][1]["class_name"] == "Dense"
     assert config["build_input_shape"] == [None, 784]
-    json.dumps(config)
-    clone = Sequential.from_config(config)
+    clone = Sequential.from_config(json.loads(json.dumps(config)))
     assert clone.output_shape == (None, 10)
     assert [l.name for l in clone.layers] == [l.name for l in model.layers]
     clone.set_weights(model.get_weights())

@@ -8,6 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
+from lamina.losses.loss import squeeze_or_expand_to_same_rank  # noqa: F401 - re-exported
 from lamina import ops
 
 EPSILON = 1e-7  # Keras's backend.epsilon()
@@ -49,25 +50,6 @@ def to_snake_case(name: str) -> str:
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1: bool = True):
-    """Aligns ranks that differ by one through a trailing dimension of size 1 (as
-    Keras): a rank-1 partner is expanded, otherwise the size-1 axis is squeezed."""
-    r1, r2 = len(x1.shape), len(x2.shape)
-    if r1 == r2:
-        return x1, x2
-    if r1 == r2 + 1 and x1.shape[-1] == 1:
-        if r2 == 1 and expand_rank_1:
-            x2 = ops.expand_dims(x2, -1)
-        else:
-            x1 = ops.squeeze(x1, -1)
-    if r2 == r1 + 1 and x2.shape[-1] == 1:
-        if r1 == 1 and expand_rank_1:
-            x1 = ops.expand_dims(x1, -1)
-        else:
-            x2 = ops.squeeze(x2, -1)
-    return x1, x2
 
 
 def divide_no_nan(x, y):

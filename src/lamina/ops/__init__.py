@@ -14,6 +14,7 @@ from lamina.ops.manipulation import *  # noqa: F401,F403
 from lamina.ops.indexing import *  # noqa: F401,F403
 from lamina.ops.softmax_ops import *  # noqa: F401,F403
 from lamina.ops.nn import *  # noqa: F401,F403
+from lamina.ops.normalization import *  # noqa: F401,F403
 from lamina.autodiff.functional import grad, value_and_grad  # noqa: E402
 
 from lamina.api_export import keras_export as _keras_export
