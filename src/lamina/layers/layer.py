@@ -104,6 +104,7 @@ class Layer(Operation):
         self._trainable_variables: list[Variable] = []
         self._non_trainable_variables: list[Variable] = []
         self._layers: list[Layer] = []
+        self._inbound_nodes: list = []  # symbolic calls (lamina.ops.node.Node)
         self._losses: list = []
         self._build_shapes = None
         self._input_shape_arg = _input_shape_from(kwargs, type(self).__name__)
@@ -341,8 +342,7 @@ class Layer(Operation):
                 kwargs["mask"] = mask
 
         if symbolic:
-            outputs = self.compute_output_spec(*args, **kwargs)
-            return self._attach_mask(inputs, outputs, mask)
+            return self._symbolic_call(inputs, args, kwargs, mask, training)
 
         if outer is None:
             _context.call = _CallContext(training)
@@ -362,6 +362,40 @@ class Layer(Operation):
                     loss = loss / float(out.shape[0])
                 self.add_loss(loss)
         return self._attach_mask(inputs, outputs, mask)
+
+    def _symbolic_call(self, inputs, args, kwargs, mask, training):
+        """Infers the outputs and, for a call from user code (not one made while
+        another layer infers its own output), records it as a Node."""
+        depth = getattr(_context, "symbolic_depth", 0)
+        _context.symbolic_depth = depth + 1
+        try:
+            outputs = self.compute_output_spec(*args, **kwargs)
+        finally:
+            _context.symbolic_depth = depth
+        outputs = self._attach_mask(inputs, outputs, mask)
+        if depth:
+            return outputs
+        from lamina.ops.node import Node, map_structure
+
+        def fresh(x):
+            # An output that already has a history (an input passed through, or a
+            # tensor made by a sublayer) gets its own KerasTensor for this node.
+            if isinstance(x, KerasTensor) and x._keras_history is not None:
+                y = KerasTensor(x.shape, x.dtype, name=x.name)
+                y._keras_mask = x._keras_mask
+                return y
+            return x
+
+        outputs = map_structure(fresh, outputs)
+        recorded = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+        if training is not None and self._call_has_training:
+            recorded["training"] = training
+        if self._call_has_mask:
+            given = kwargs.get("mask")
+            if given is not None or not isinstance(mask, KerasTensor):
+                recorded["mask"] = given
+        Node(self, args, recorded, outputs)
+        return outputs
 
     # -------------------------------------------------------------- masking
     def compute_mask(self, inputs, previous_mask=None):
@@ -391,9 +425,12 @@ class Layer(Operation):
             return _to_keras_tensors(shapes, self.compute_dtype)
         scope = _scope()
         scope.append(self.name)
+        depth = getattr(_context, "symbolic_depth", 0)
+        _context.symbolic_depth = depth + 1  # sublayer calls in here are not recorded
         try:
             return self.call(*args, **kwargs)
         finally:
+            _context.symbolic_depth = depth
             scope.pop()
 
     def compute_output_shape(self, input_shape):

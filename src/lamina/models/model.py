@@ -1,12 +1,32 @@
 """`Model`: a Layer with the model-level API: training (from `Trainer`: compile,
-fit, evaluate, predict), summary, get_layer. Subclass it with layers as attributes
-and a `call` method, or use `Sequential`."""
+fit, evaluate, predict), summary, get_layer. Three ways to build one, as in Keras:
+`Model(inputs, outputs)` (the functional API: `Model.__new__` returns a
+`Functional`), a subclass with layers as attributes and a `call` method, or
+`Sequential`."""
 
 from __future__ import annotations
 
 from lamina.api_export import keras_export
 from lamina.layers.layer import Layer
 from lamina.trainers.trainer import Trainer
+
+
+def _functional_init_arguments(args, kwargs) -> bool:
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _inject_functional_class(cls, functional) -> None:
+    """Replaces `Model` by `Functional` among the bases of `cls` (recursively)."""
+    def swap(klass):
+        if klass is Model:
+            return functional
+        if klass is object or issubclass(klass, functional) or not issubclass(klass, Model):
+            return klass
+        klass.__bases__ = tuple(swap(b) for b in klass.__bases__)
+        return klass
+
+    swap(cls)
 
 
 @keras_export("keras.Model", "keras.models.Model")
@@ -25,14 +45,91 @@ class Model(Trainer, Layer):
     (2, 1)
     """
 
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and _functional_init_arguments(args, kwargs):
+            from lamina.models.functional import Functional
+
+            return Functional.__new__(Functional, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
+
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(
-                "Model(inputs, outputs): the functional API is not available yet in lamina; "
-                "use lamina.Sequential or subclass lamina.Model"
-            )
+        if _functional_init_arguments(args, kwargs):
+            from lamina.models.functional import Functional
+
+            if not isinstance(self, Functional):
+                # A subclass calling super().__init__(inputs, outputs): it becomes a
+                # Functional subclass, as in Keras.
+                _inject_functional_class(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
+        if args:
+            raise TypeError(f"Model.__init__: unexpected positional arguments {args!r}; "
+                            "the functional API takes Model(inputs, outputs)")
         super().__init__(**kwargs)
         self._init_trainer()
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuilds a model from `get_config()`; a functional config (with "layers",
+        "input_layers" and "output_layers") gives a Functional model."""
+        if all(k in config for k in ("layers", "input_layers", "output_layers")):
+            from lamina.models.functional import functional_from_config
+
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
+
+    # ---------------------------------------------------------------- build
+    def build(self, input_shape=None) -> None:
+        """Creates the model's weights for inputs of `input_shape` (batch dim
+        included). A subclass that does not override `build` is built by running
+        its `call` on symbolic inputs of that shape, which builds its sublayers.
+
+        Example:
+        >>> model = MLP()   # a Model subclass with Dense sublayers
+        >>> model.build((None, 4))
+        >>> len(model.weights) > 0
+        True
+        """
+        if input_shape is not None and type(self).build is Model.build:
+            try:
+                self._build_by_symbolic_call(input_shape)
+            except Exception as e:  # noqa: BLE001
+                if not getattr(self, "_implicit_build", False):
+                    raise type(e)(
+                        f"Model '{self.name}': build({input_shape}) runs call() on symbolic "
+                        f"inputs of that shape to create the sublayers' weights, and it "
+                        f"failed: {e}. Call the model on real data instead to build it."
+                    ) from e
+                # Built from a first call on real data: that call builds the sublayers.
+        self.built = True
+
+    def _build(self, input_shape) -> None:
+        object.__setattr__(self, "_implicit_build", True)
+        try:
+            Layer._build(self, input_shape)
+        finally:
+            object.__setattr__(self, "_implicit_build", False)
+
+    def _build_by_symbolic_call(self, input_shape) -> None:
+        from lamina.layers import layer as layer_module
+
+        inputs = layer_module._to_keras_tensors(
+            layer_module._to_shape(input_shape) if not isinstance(input_shape, tuple)
+            else input_shape, self.compute_dtype)
+        scope = layer_module._scope()
+        pushed = not scope or scope[-1] != self.name
+        if pushed:
+            scope.append(self.name)
+        context = layer_module._context
+        depth = getattr(context, "symbolic_depth", 0)
+        context.symbolic_depth = depth + 1  # sublayer calls are not recorded as nodes
+        try:
+            self.call(inputs)
+        finally:
+            context.symbolic_depth = depth
+            if pushed:
+                scope.pop()
+        self._build_shapes = input_shape
 
     @property
     def layers(self) -> list[Layer]:

@@ -56,8 +56,9 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._compile_loss = None if loss is None else compile_utils.CompileLoss(
-            loss, loss_weights, getattr(self, "output_names", None))
-        self._compile_metrics = compile_utils.CompileMetrics(metrics, weighted_metrics, loss)
+            loss, loss_weights, _output_keys(self))
+        self._compile_metrics = compile_utils.CompileMetrics(metrics, weighted_metrics, loss,
+                                                             _output_keys(self))
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._run_eagerly = bool(run_eagerly)
         self._jit_compile = jit_compile
@@ -117,6 +118,8 @@ class Trainer:
             out.append(self._loss_tracker)
         if getattr(self, "_compile_metrics", None) is not None:
             out.extend(self._compile_metrics.metrics + self._compile_metrics.weighted)
+        if getattr(self, "_compile_loss", None) is not None:
+            out.extend(self._compile_loss.metrics)  # per-output losses ("out_a_loss")
         return out
 
     @property
@@ -196,6 +199,10 @@ class Trainer:
             shapes = data_adapter_utils.map_structure(lambda t: (None,) + tuple(t.shape[1:]), x)
             self._build(shapes)
         if self.optimizer is not None and not getattr(self.optimizer, "built", True):
+            if _has_unbuilt_sublayers(self):
+                # A subclassed model whose call could not run symbolically: one
+                # forward pass on the batch creates its weights.
+                self(x, training=False)
             self.optimizer.build(self.trainable_weights)
 
     def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto",
@@ -370,6 +377,21 @@ class Trainer:
 
 
 # -------------------------------------------------------------------- helpers
+def _has_unbuilt_sublayers(layer, depth: int = 0) -> bool:
+    if depth > 0 and not layer.built:
+        return True
+    return any(_has_unbuilt_sublayers(sub, depth + 1) for sub in getattr(layer, "_layers", []))
+
+
+def _output_keys(model) -> list[str] | None:
+    """The names compile's per-output dicts are keyed by (None for a model whose
+    outputs are not known before it runs, e.g. a subclassed model)."""
+    keys = getattr(model, "_output_keys", None)
+    if keys is None:
+        keys = getattr(model, "output_names", None)
+    return list(keys) if keys else None
+
+
 def _resolve_verbose(verbose) -> int:
     if verbose == "auto":
         return 1

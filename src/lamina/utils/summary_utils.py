@@ -7,6 +7,7 @@ import shutil
 from typing import Callable
 
 HEADERS = ("Layer (type)", "Output Shape", "Param #")
+CONNECTED = "Connected to"
 
 
 def readable_memory_size(num_bytes: float) -> str:
@@ -47,6 +48,46 @@ def _output_shape(layer) -> str:
     return str(tuple(spec))
 
 
+def _node_shape(outputs) -> str:
+    shapes = [str(tuple(t.shape)) for t in outputs]
+    return shapes[0] if len(shapes) == 1 else "[" + ", ".join(shapes) + "]"
+
+
+def _graph_info(model) -> dict | None:
+    """For a functional model: per layer, its output shape (first call in the
+    model) and the tensors it is connected to ("dense[0][0]"); else None."""
+    if not hasattr(model, "_layer_nodes") or not hasattr(model, "_nodes_by_depth"):
+        return None
+    info = {}
+    for layer in model.layers:
+        nodes = model._layer_nodes(layer)
+        shape = _node_shape(nodes[0].outputs) if nodes and nodes[0].outputs else None
+        connections = []
+        for node in nodes:
+            for x in node.input_tensors:
+                op, node_index, tensor_index = x._keras_history
+                connections.append(f"{op.name}[{node_index}][{tensor_index}]")
+        info[id(layer)] = (shape, connections)
+    return info
+
+
+def _sequential_like(model) -> bool:
+    """Keras's rule: a graph that is a plain chain (one node per depth, one input per
+    node, no shared layer) is printed without the "Connected to" column."""
+    nodes_by_depth = getattr(model, "_nodes_by_depth", None)
+    if nodes_by_depth is None:
+        return True
+    seen = set()
+    for nodes in nodes_by_depth.values():
+        if len(nodes) > 1 or (nodes and len(nodes[0].input_tensors) > 1):
+            return False
+        for node in nodes:
+            if id(node.operation) in seen:
+                return False
+            seen.add(id(node.operation))
+    return True
+
+
 def _params(layer) -> str:
     if not layer.built:
         return "0 (unbuilt)"
@@ -55,17 +96,20 @@ def _params(layer) -> str:
 
 def _rows(model, expand_nested: bool, depth: int = 0) -> list[tuple]:
     rows = []
+    info = _graph_info(model)
     for layer in model.layers:
         name = ("  " * depth + ("└ " if depth else "")) + f"{layer.name} ({type(layer).__name__})"
-        rows.append((name, _output_shape(layer), _params(layer), layer.trainable))
+        shape, connections = (info or {}).get(id(layer), (None, []))
+        rows.append((name, shape or _output_shape(layer), _params(layer), layer.trainable,
+                     ", ".join(connections) or "-"))
         if expand_nested and hasattr(layer, "layers") and layer.layers:
             rows.extend(_rows(layer, True, depth + 1))
     return rows
 
 
-def _widths(line_length: int, positions) -> list[int]:
+def _widths(line_length: int, positions, connected: bool = False) -> list[int]:
     if positions is None:
-        positions = (0.45, 0.84, 1.0)
+        positions = (0.3, 0.56, 0.74, 1.0) if connected else (0.45, 0.84, 1.0)
     if positions[-1] <= 1:
         inner = line_length - len(positions) - 1  # the table's borders count too
         positions = [int(inner * p) for p in positions]
@@ -74,10 +118,24 @@ def _widths(line_length: int, positions) -> list[int]:
         widths.append(max(p - prev, 6))
         prev = p
     # The count column must hold "0 (unbuilt)"; narrow the name column instead.
-    if len(widths) == 3 and widths[2] < 13:
+    if len(widths) >= 3 and widths[2] < 13:
         widths[0] = max(widths[0] - (13 - widths[2]), 10)
         widths[2] = 13
     return widths
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Splits a "Connected to" cell after commas so each line fits `width`."""
+    lines, current = [], ""
+    for part in text.split(", "):
+        piece = part if not current else current + ", " + part
+        if current and len(piece) > width:
+            lines.append(current + ",")
+            current = part
+        else:
+            current = piece
+    lines.append(current)
+    return lines
 
 
 def _fit(text: str, width: int, align: str) -> str:
@@ -89,12 +147,18 @@ def _fit(text: str, width: int, align: str) -> str:
 def print_summary(model, line_length=None, positions=None, print_fn: Callable | None = None,
                   expand_nested: bool = False, show_trainable: bool = False,
                   layer_range=None) -> None:
-    """Prints the summary table of `model` (a Sequential or a Model subclass)."""
-    line_length = line_length or min(88, shutil.get_terminal_size((88, 20)).columns) or 88
+    """Prints the summary table of `model` (a Sequential, a functional model, with
+    Keras's "Connected to" column unless its graph is a plain chain, or a Model
+    subclass)."""
+    connected = _graph_info(model) is not None and not _sequential_like(model)
+    default_length = 108 if connected else 88
+    line_length = line_length or min(default_length,
+                                     shutil.get_terminal_size((default_length, 20)).columns) \
+        or default_length
     print_fn = print_fn or print
-    headers = list(HEADERS)
-    widths = _widths(line_length, positions)
-    aligns = ["left", "left", "right"]
+    headers = list(HEADERS) + ([CONNECTED] if connected else [])
+    widths = _widths(line_length, positions, connected)
+    aligns = ["left", "left", "right"] + (["left"] if connected else [])
     if show_trainable:
         headers.append("Trainable")
         widths.append(9)
@@ -117,13 +181,25 @@ def print_summary(model, line_length=None, positions=None, print_fn: Callable | 
         return border + border.join(" " + _fit(c, w, a) + " "
                                     for c, w, a in zip(cells, inner, aligns)) + border
 
+    def rows_of(cells) -> list[str]:
+        if not connected:
+            return [row(cells)]
+        lines = _wrap(cells[3], inner[3])
+        out_lines = [row(cells[:3] + [lines[0]] + cells[4:])]
+        for extra in lines[1:]:
+            blank = [""] * len(cells)
+            blank[3] = extra
+            out_lines.append(row(blank))
+        return out_lines
+
     out = [f'Model: "{model.name}"']
     out.append(line("┏", "━", "┳", "┓"))
     out.append(row(headers, "┃"))
     out.append(line("┡", "━", "╇", "┩"))
-    for i, (name, shape, params, trainable) in enumerate(rows):
-        cells = [name, shape, params] + (["Y" if trainable else "N"] if show_trainable else [])
-        out.append(row(cells))
+    for i, (name, shape, params, trainable, connections) in enumerate(rows):
+        cells = [name, shape, params] + ([connections] if connected else []) \
+            + (["Y" if trainable else "N"] if show_trainable else [])
+        out.extend(rows_of(cells))
         if i < len(rows) - 1:
             out.append(line("├", "─", "┼", "┤"))
     out.append(line("└", "─", "┴", "┘"))
