@@ -8,6 +8,7 @@ tensors (`KerasTensor`) infers the output without computing.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from typing import Any
@@ -67,6 +68,12 @@ class Layer(Operation):
     >>> Scale()(lamina.ops.ones((2, 3))).shape
     (2, 3)
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_records_shape", False):
+            cls.build = _recording_build(build)
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -333,8 +340,8 @@ class Layer(Operation):
         outer = _call_context()
         if training is None and outer is not None:
             training = outer.training
-        if self._call_has_training:
-            kwargs["training"] = training
+        if self._call_has_training and training is not None:
+            kwargs["training"] = training  # else the call's own default applies, as Keras
         mask = kwargs.get("mask")
         if mask is None:
             mask = _mask_of(inputs)
@@ -509,6 +516,24 @@ class Layer(Operation):
 
 
 # ---------------------------------------------------------------- helpers
+def _recording_build(build):
+    """Wraps a subclass's `build` so that calling it directly (not only through
+    `__call__`) marks the layer built and records the shape for its build config."""
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        self.built = True
+        if getattr(self, "_build_shapes", None) is None:
+            shape = args[0] if args else next(iter(kwargs.values()), None)
+            if shape is not None:
+                self._build_shapes = _to_shape(shape) if isinstance(shape, (list, tuple, dict)) \
+                    else shape
+
+    wrapper._records_shape = True
+    return wrapper
+
+
 def _unique(items: list) -> list:
     seen, out = set(), []
     for v in items:
