@@ -11,7 +11,8 @@ from lamina.autodiff import GradientTape  # noqa: E402
 from lamina import random  # noqa: E402
 from lamina import utils  # noqa: E402
 from lamina import (  # noqa: E402
-    activations, constraints, datasets, dtype_policies, initializers, regularizers, saving,
+    activations, config, constraints, datasets, dtype_policies, initializers, regularizers,
+    saving,
 )
 from lamina.dtype_policies import DTypePolicy  # noqa: E402
 from lamina import layers  # noqa: E402
@@ -25,7 +26,7 @@ from lamina.models import Model, Sequential  # noqa: E402
 
 __all__ = [
     "Tensor", "Variable", "KerasTensor", "GradientTape", "ops", "random", "utils",
-    "activations", "constraints", "datasets", "dtype_policies", "initializers", "regularizers",
+    "activations", "config", "constraints", "datasets", "dtype_policies", "initializers", "regularizers",
     "saving", "layers", "models", "callbacks", "losses", "optimizers", "metrics", "DTypePolicy", "Input", "InputSpec", "Layer", "Model",
     "Sequential", "__version__",
 ]
