@@ -72,3 +72,26 @@ def test_corrupt_idx_file_is_refused(tmp_path):
         f.write(bytes([0, 0, 8, 1, 0, 0, 0, 10, 1, 2, 3]))
     with pytest.raises(ValueError, match="truncated or corrupt"):
         read_idx(str(p))
+
+
+@pytest.mark.slow
+def test_keras_convnet_reaches_98_5_percent_in_3_epochs(mnist):
+    """The classic Keras MNIST convnet (run with `pytest -m slow`; minutes on 2 cores)."""
+    (x_train, y_train), (x_test, y_test) = mnist
+    x_train = x_train.reshape(-1, 28, 28, 1)
+    x_test = x_test.reshape(-1, 28, 28, 1)
+    lamina.utils.set_random_seed(3)
+    model = Sequential([
+        lamina.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=128, epochs=3, verbose=0)
+    _, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    assert accuracy >= 0.985
