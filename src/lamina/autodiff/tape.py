@@ -155,11 +155,15 @@ class GradientTape:
                     continue
                 if not prim.differentiable:
                     continue
+                extra = attrs
+                if prim.partial_vjp:
+                    needs = tuple(id(x) in tracked and dtypes.is_float(x.dtype) for x in inputs)
+                    extra = dict(attrs, needs=needs)
                 if prim.multiple_results:
                     cts = [c if c is not None else creation.zeros_like(o) for c, o in zip(cts, outputs)]
-                    in_cts = prim.vjp(inputs, outputs, cts, **attrs)
+                    in_cts = prim.vjp(inputs, outputs, cts, **extra)
                 else:
-                    in_cts = prim.vjp(inputs, outputs[0], cts[0], **attrs)
+                    in_cts = prim.vjp(inputs, outputs[0], cts[0], **extra)
                 for x, g in zip(inputs, in_cts):
                     # Unwatched inputs (constants, frozen variables) get no gradient.
                     if g is None or id(x) not in tracked or not dtypes.is_float(x.dtype):

@@ -156,11 +156,14 @@ class Conv(Primitive):
         _, out = conv_geometry(_spatial(x.shape), w.shape[:-2], strides, dilation, padding)
         return KerasTensor((x.shape[0],) + out + (w.shape[-1],), x.dtype)
 
-    def vjp(self, inputs, out, g, strides, dilation, padding, groups):
+    partial_vjp = True
+
+    def vjp(self, inputs, out, g, strides, dilation, padding, groups, needs=(True, True)):
         x, w = inputs
         attrs = dict(strides=strides, dilation=dilation, padding=padding, groups=groups)
-        dx = _BACKPROP_INPUT.bind(g, w, in_size=_spatial(x.shape), **attrs)
-        dw = _BACKPROP_FILTER.bind(x, g, kernel_size=tuple(w.shape[:-2]), **attrs)
+        dx = _BACKPROP_INPUT.bind(g, w, in_size=_spatial(x.shape), **attrs) if needs[0] else None
+        dw = _BACKPROP_FILTER.bind(x, g, kernel_size=tuple(w.shape[:-2]), **attrs) \
+            if needs[1] else None
         return dx, dw
 
 

@@ -43,20 +43,27 @@ class MatMul(Primitive):
         out = list(batch) + ([] if a_vec else [sa[-2]]) + ([] if b_vec else [sb[-1]])
         return KerasTensor(tuple(out), a.dtype)
 
-    def vjp(self, inputs, out, g, transpose_a=False, transpose_b=False):
+    partial_vjp = True
+
+    def vjp(self, inputs, out, g, transpose_a=False, transpose_b=False, needs=(True, True)):
         a, b = inputs
         if a.ndim == 1 or b.ndim == 1:
             return self._vector_vjp(a, b, g, transpose_a, transpose_b)
         # C = op(A) op(B):  dA = g op(B)^T (transposed back if A was), likewise dB.
-        if transpose_a:
-            ga = matmul_t(b, g, transpose_a=transpose_b, transpose_b=True)
-        else:
-            ga = matmul_t(g, b, transpose_a=False, transpose_b=not transpose_b)
-        if transpose_b:
-            gb = matmul_t(g, a, transpose_a=True, transpose_b=transpose_a)
-        else:
-            gb = matmul_t(a, g, transpose_a=not transpose_a, transpose_b=False)
-        return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
+        ga = gb = None
+        if needs[0]:
+            if transpose_a:
+                ga = matmul_t(b, g, transpose_a=transpose_b, transpose_b=True)
+            else:
+                ga = matmul_t(g, b, transpose_a=False, transpose_b=not transpose_b)
+            ga = unbroadcast(ga, a.shape)
+        if needs[1]:
+            if transpose_b:
+                gb = matmul_t(g, a, transpose_a=True, transpose_b=transpose_a)
+            else:
+                gb = matmul_t(a, g, transpose_a=not transpose_a, transpose_b=False)
+            gb = unbroadcast(gb, b.shape)
+        return ga, gb
 
     def _vector_vjp(self, a, b, g, ta, tb):
         # Re-express 1-D operands as matrices, as NumPy's promotion does.

@@ -30,6 +30,10 @@ class Primitive(Operation):
     name = "primitive"
     multiple_results = False
     differentiable = True
+    # When True, `vjp` accepts `needs=(bool, ...)`, one flag per input, and may skip
+    # (return None for) the cotangents nobody asked for: the data input of a first
+    # Dense or Conv layer, for instance, needs no gradient.
+    partial_vjp = False
 
     def __init__(self):
         Operation.__init__(self, name=type(self).name)
