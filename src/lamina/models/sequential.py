@@ -71,6 +71,14 @@ class Sequential(Model):
                     "`name` argument to pass a unique name."
                 )
         self._layers.append(layer)
+        if rebuild and self.built and self._outputs_spec is not None:
+            # Built already: only the new layer needs building, on the current output.
+            try:
+                self._outputs_spec = self._stack(layer, self._outputs_spec)
+            except Exception:
+                self._layers.pop()
+                raise
+            return
         if rebuild:
             try:
                 self._maybe_rebuild()
@@ -137,26 +145,31 @@ class Sequential(Model):
                     f"{first.batch_shape}, but build() received {input_shape}"
                 )
         x = self._layers[0].output
+        for layer in self._layers[1:]:
+            x = self._stack(layer, x)
+        self._outputs_spec = x
+        self._build_shapes = input_shape
+        self.built = True
+
+    def _stack(self, layer: Layer, x: KerasTensor) -> KerasTensor:
+        """Calls `layer` on the symbolic output `x` of the layers below it (building
+        it), naming the layer and the shapes if it cannot take that input."""
         from lamina.layers.layer import _scope
 
         scope = _scope()
         scope.append(self.name)
         try:
-            for layer in self._layers[1:]:
-                try:
-                    x = layer(x)
-                    layer._last_output_shape = tuple(x.shape)
-                except (ValueError, TypeError) as e:
-                    raise type(e)(
-                        f"Sequential model '{self.name}': layer '{layer.name}' "
-                        f"({type(layer).__name__}) cannot accept the output of the previous "
-                        f"layer, of shape {tuple(x.shape)}: {e}"
-                    ) from e
+            y = layer(x)
+        except (ValueError, TypeError) as e:
+            raise type(e)(
+                f"Sequential model '{self.name}': layer '{layer.name}' "
+                f"({type(layer).__name__}) cannot accept the output of the previous "
+                f"layer, of shape {tuple(x.shape)}: {e}"
+            ) from e
         finally:
             scope.pop()
-        self._outputs_spec = x
-        self._build_shapes = input_shape
-        self.built = True
+        layer._last_output_shape = tuple(y.shape)
+        return y
 
     def _build(self, input_shape) -> None:
         self.build(input_shape)
