@@ -176,7 +176,7 @@ nb::object unary(int op, nb::handle xh, double alpha) {
 // --------------------------------------------------------------- binary ops
 enum BinaryOp {
   B_ADD, B_SUB, B_MUL, B_DIV, B_FLOORDIV, B_MOD, B_POW, B_MAX, B_MIN, B_EQ, B_NE, B_LT, B_LE,
-  B_GT, B_GE, B_AND, B_OR, B_XOR, B_COUNT
+  B_GT, B_GE, B_AND, B_OR, B_XOR, B_RELU_GRAD, B_COUNT
 };
 
 struct BinaryInfo { const char* name; int accept; bool to_bool; };
@@ -187,6 +187,7 @@ const BinaryInfo kBinary[B_COUNT] = {
     {"equal", kAny, true},          {"not_equal", kAny, true},     {"less", kAny, true},
     {"less_equal", kAny, true},     {"greater", kAny, true},       {"greater_equal", kAny, true},
     {"logical_and", kAny, true},    {"logical_or", kAny, true},    {"logical_xor", kAny, true},
+    {"relu_grad", kFloat, false},  // (x, g) -> g where x > 0, else 0: relu's backward in one pass
 };
 
 // Python-style floor division and modulo (NumPy's divmod semantics).
@@ -295,6 +296,7 @@ void binary_typed(int op, const BroadcastPlan& p, const View& a, const View& b, 
         case B_MOD:
           return binary_run(p, x, y, r, [](T u, T v) { T d, m; float_divmod(u, v, &d, &m); return m; });
         case B_POW: return binary_run(p, x, y, r, [](T u, T v) { return T(std::pow(u, v)); });
+        case B_RELU_GRAD: return binary_run(p, x, y, r, [](T u, T v) { return u > T(0) ? v : T(0); });
       }
     } else {
       switch (op) {

@@ -145,3 +145,19 @@ def test_mlp_gradient_matches_hand_derivation(rng):
     assert float(loss) == pytest.approx(expected_loss, rel=1e-10)
     for g, e in zip(grads, (dw1, db1, dw2, db2)):
         assert_close(g, e, rtol=1e-9, atol=1e-12)
+
+
+def test_relu_backward_is_itself_differentiable():
+    """relu's VJP is a fused relu_grad kernel; its own VJP routes cotangents through
+    the same mask, so d/dv of d/dx sum(relu(x) * v) is (x > 0)."""
+    x = ops.convert_to_tensor(np.array([-1.5, -0.2, 0.3, 2.0]))
+    v = ops.convert_to_tensor(np.array([1.0, 2.0, 3.0, 4.0]))
+    with lamina.GradientTape() as outer:
+        outer.watch(v)
+        with lamina.GradientTape() as inner:
+            inner.watch(x)
+            y = ops.sum(ops.relu(x) * v)
+        gx = inner.gradient(y, x)
+        z = ops.sum(gx)
+    np.testing.assert_array_equal(np.asarray(gx), [0.0, 0.0, 3.0, 4.0])
+    np.testing.assert_array_equal(np.asarray(outer.gradient(z, v)), [0.0, 0.0, 1.0, 1.0])

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
+from lamina.ops.core import cast
 from lamina.ops.elementwise import abs as abs_
 from lamina.ops.elementwise import (
-    Unary, _to_float, add, divide, erf, exp, greater, greater_equal, less, logical_and,
+    Binary, Unary, _to_float, add, divide, erf, exp, greater, greater_equal, less, logical_and,
     multiply, negative, square, subtract, tanh, where,
 )
 
@@ -70,7 +71,31 @@ def _step(cond, below=0.0):
     return where(cond, 1.0, below)
 
 
-_RELU = _activation("relu", lambda x, y, a: _step(greater(x, 0.0)))
+class ReluGrad(Binary):
+    """`g` where `x > 0`, else 0: relu's backward pass in one kernel (no mask tensor,
+    no multiply). Its own VJP passes the cotangent through the same mask."""
+
+    name = "relu_grad"
+
+    def vjp(self, inputs, out, c):
+        x, _ = inputs
+        return None, _RELU_GRAD.bind(x, c)
+
+
+_RELU_GRAD = ReluGrad()
+
+
+class _Relu(_Activation):
+    name = "relu"
+
+    def vjp(self, inputs, out, g, alpha=0.0):
+        x = inputs[0]
+        if g.dtype != x.dtype:
+            g = cast(g, x.dtype)
+        return (_RELU_GRAD.bind(x, g),)
+
+
+_RELU = _Relu()
 _RELU6 = _activation("relu6", lambda x, y, a: _step(logical_and(greater(x, 0.0), less(x, 6.0))))
 _LEAKY_RELU = _activation("leaky_relu", lambda x, y, a: _step(greater_equal(x, 0.0), a))
 _ELU = _activation("elu", lambda x, y, a: where(greater(x, 0.0), 1.0, add(y, a)))
