@@ -14,10 +14,10 @@ row 1 the recurrent bias b'. Otherwise it is (3 * units,).
 
 from __future__ import annotations
 
-from lamina import activations, regularizers
+from lamina import activations
 from lamina.api_export import keras_export
 from lamina.layers.rnn.cell_base import RecurrentCell, cell_layer_config, cell_property
-from lamina.layers.rnn.rnn import RNN
+from lamina.layers.rnn.rnn import CellLayerRNN
 from lamina.ops import add, matmul, multiply, split, subtract
 
 
@@ -118,7 +118,7 @@ class GRUCell(RecurrentCell):
 
 
 @keras_export("keras.layers.GRU")
-class GRU(RNN):
+class GRU(CellLayerRNN):
     """Gated Recurrent Unit layer (Cho et al. 2014).
 
     Takes GRUCell's arguments (`reset_after=True` by default, as Keras 3) and RNN's
@@ -163,10 +163,3 @@ class GRU(RNN):
     reset_after = cell_property("reset_after")
     dropout = cell_property("dropout")
     recurrent_dropout = cell_property("recurrent_dropout")
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        del config["cell"]
-        config.update(cell_layer_config(self.cell))
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config

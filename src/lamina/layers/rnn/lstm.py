@@ -10,10 +10,10 @@ blocks in Keras's gate order i, f, c, o:
 
 from __future__ import annotations
 
-from lamina import activations, regularizers
+from lamina import activations
 from lamina.api_export import keras_export
 from lamina.layers.rnn.cell_base import RecurrentCell, cell_layer_config, cell_property
-from lamina.layers.rnn.rnn import RNN
+from lamina.layers.rnn.rnn import CellLayerRNN
 from lamina.ops import add, concatenate, matmul, multiply, ones, split
 
 
@@ -117,7 +117,7 @@ class LSTMCell(RecurrentCell):
 
 
 @keras_export("keras.layers.LSTM")
-class LSTM(RNN):
+class LSTM(CellLayerRNN):
     """Long Short-Term Memory layer (Hochreiter 1997).
 
     Takes LSTMCell's arguments and RNN's (`return_sequences`, `return_state`,
@@ -164,11 +164,4 @@ class LSTM(RNN):
     unit_forget_bias = cell_property("unit_forget_bias")
     dropout = cell_property("dropout")
     recurrent_dropout = cell_property("recurrent_dropout")
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        del config["cell"]
-        config.update(cell_layer_config(self.cell))
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
 

@@ -16,7 +16,7 @@ from lamina.api_export import keras_export
 from lamina.backend.variable import Variable
 from lamina.layers.input_spec import InputSpec
 from lamina.layers.layer import Layer, _scope
-from lamina.layers.rnn.cell_base import RecurrentCell
+from lamina.layers.rnn.cell_base import RecurrentCell, cell_layer_config
 from lamina.ops import (cast, expand_dims, flip, reshape, stack, transpose, unstack, where,
                         zeros, zeros_like)
 from lamina.saving import serialization_lib
@@ -298,6 +298,20 @@ class RNN(Layer):
         if "cell" in config:
             config["cell"] = serialization_lib.deserialize_keras_object(config["cell"])
         return super().from_config(config)
+
+
+class CellLayerRNN(RNN):
+    """Base of SimpleRNN, LSTM and GRU: layers that build their own cell and report
+    the cell's arguments as their own in the config (no nested "cell"), as Keras."""
+
+    def get_config(self) -> dict:
+        from lamina import regularizers
+
+        config = super().get_config()
+        del config["cell"]
+        config.update(cell_layer_config(self.cell))
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
 
 def _broadcastable(mask, x):

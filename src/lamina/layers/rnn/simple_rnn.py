@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from lamina import regularizers
 from lamina.api_export import keras_export
-from lamina.layers.rnn.cell_base import RecurrentCell, cell_layer_config, cell_property
-from lamina.layers.rnn.rnn import RNN
+from lamina.layers.rnn.cell_base import RecurrentCell, cell_property
+from lamina.layers.rnn.rnn import CellLayerRNN
 from lamina.ops import add, matmul
 
 
@@ -59,7 +58,7 @@ class SimpleRNNCell(RecurrentCell):
 
 
 @keras_export("keras.layers.SimpleRNN")
-class SimpleRNN(RNN):
+class SimpleRNN(CellLayerRNN):
     """Fully-connected RNN where the output is fed back as the next step's input state.
 
     Takes SimpleRNNCell's arguments and RNN's (`return_sequences`, `return_state`,
@@ -96,10 +95,3 @@ class SimpleRNN(RNN):
     use_bias = cell_property("use_bias")
     dropout = cell_property("dropout")
     recurrent_dropout = cell_property("recurrent_dropout")
-
-    def get_config(self) -> dict:
-        config = super().get_config()
-        del config["cell"]
-        config.update(cell_layer_config(self.cell))
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
