@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from lamina.backend import dtypes
-from lamina.backend.recording import RECORDERS
+from lamina.backend.recording import HOST_READ_WATCHERS, RECORDERS, host_read
 from lamina.backend.tensor import Tensor
 
 _ops = None  # lamina.ops, bound by tensor._install_ops
@@ -71,6 +71,9 @@ class Variable:
                 f"expected shape {tuple(shape)}"
             )
         self._tensor = value
+        if RECORDERS:  # a variable created while a step is traced is that step's state
+            for recorder in RECORDERS:
+                recorder.variable_accessed(self)
 
     # -------------------------------------------------------------- reading
     @property
@@ -103,6 +106,8 @@ class Variable:
 
     def numpy(self) -> np.ndarray:
         """A copy of the current value as a NumPy array."""
+        if HOST_READ_WATCHERS:
+            host_read(self._tensor)
         return np.array(self._tensor._value)
 
     def __array__(self, dtype=None, copy=None):
