@@ -56,19 +56,8 @@ def plan(graph: Graph) -> MemoryPlan:
     for vid in roots:
         if vid in last:
             last[vid] = end
-    # Greedy by size: place big buffers first at the lowest non-conflicting offset.
-    placed: list[tuple[int, int, int, int]] = []  # (offset, size, first, last)
-    for vid in sorted(size, key=lambda k: (-size[k], first[k])):
-        lo, hi, nbytes = first[vid], last[vid], size[vid]
-        busy = sorted((o, o + s) for o, s, f, l in placed if not (l < lo or hi < f))
-        offset = 0
-        for start, stop in busy:
-            if offset + nbytes <= start:
-                break
-            offset = max(offset, stop)
-        placed.append((offset, nbytes, lo, hi))
-        result.offsets[vid] = offset
-        result.arena_bytes = max(result.arena_bytes, offset + nbytes)
+    result.offsets, result.arena_bytes = pack(
+        [(vid, size[vid], first[vid], last[vid]) for vid in size])
     result.sizes = size
     result.lifetimes = {vid: (first[vid], last[vid]) for vid in size}
     result.unplanned_bytes = sum(size.values())
@@ -78,6 +67,32 @@ def plan(graph: Graph) -> MemoryPlan:
             live[t] += nbytes
     result.peak_bytes = max(live) if live else 0
     return result
+
+
+def pack(buffers) -> tuple[dict, int]:
+    """Offsets for `(key, nbytes, first, last)` buffers (nbytes aligned, lifetimes
+    inclusive): two buffers share bytes only if their lifetimes do not overlap.
+    Greedy by size: the largest first, each at the lowest offset that is free for
+    its whole lifetime. Returns (offsets by key, arena bytes)."""
+    offsets: dict = {}
+    arena = 0
+    placed: list[tuple[int, int, int, int]] = []  # (offset, nbytes, first, last)
+    for key, nbytes, lo, hi in sorted(buffers, key=lambda b: (-b[1], b[2])):
+        busy = sorted((o, o + n) for o, n, f, l in placed if not (l < lo or hi < f))
+        offset = 0
+        for start, stop in busy:
+            if offset + nbytes <= start:
+                break
+            offset = max(offset, stop)
+        placed.append((offset, nbytes, lo, hi))
+        offsets[key] = offset
+        arena = max(arena, offset + nbytes)
+    return offsets, arena
+
+
+def aligned(n: int) -> int:
+    """`n` bytes rounded up to the arena's alignment."""
+    return (n + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
 
 
 def _aligned(n: int) -> int:

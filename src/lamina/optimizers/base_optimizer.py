@@ -521,11 +521,23 @@ class BaseOptimizer:
         if self._use_fused():
             lr = self._learning_rate_value()
             self._before_update_step()
+            sink = self._scalar_sink
+            # A built-in rule's scalars depend on the variable only through its dtype:
+            # the compiled step's prologue computes them once per dtype.
+            per_dtype = {} if sink is not None and type(self).__module__.startswith(
+                "lamina.optimizers.") else None
             for g, v, s in zip(grads, trainable_variables, scales):
                 decay = 0.0
                 if self.weight_decay is not None and self._use_weight_decay(v):
                     decay = float(self.weight_decay) * lr
-                self._fused_update_step(g, v, lr, _Prologue(s, clip, decay))
+                if per_dtype is None:
+                    self._fused_update_step(g, v, lr, _Prologue(s, clip, decay))
+                    continue
+                rule = per_dtype.get(v.dtype)
+                if rule is None:
+                    self._fused_update_step(g, v, lr, _Prologue())
+                    rule = per_dtype[v.dtype] = sink.pop()[3:]
+                sink.append((float(s), float(clip), float(decay)) + rule)
             return
         # A custom optimizer written with ops (Keras's `update_step` API).
         prepared = []
