@@ -37,7 +37,7 @@ const UnaryInfo kUnary[U_COUNT] = {
     {"logical_not", kAny, true},   {"isnan", kAny, true},        {"isfinite", kAny, true},
 };
 
-template <class T> inline T sigmoid(T x) { return T(1) / (T(1) + vm::exp(-x)); }
+using vm::sigmoid;
 
 template <class T>
 inline T unary_float(int op, T x, T alpha) {
