@@ -12,6 +12,7 @@
 // rmsprop 2-4, which must agree with its momentum (> 0: a momentum slot) and
 // centered (!= 0: an average_gradient slot) scalars at each run.
 #include "kernels/optimizer.h"
+#include <nanobind/stl/string.h>
 #include "runtime/program.h"
 
 namespace lamina::runtime {

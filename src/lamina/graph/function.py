@@ -16,8 +16,11 @@ import time
 import numpy as np
 
 from lamina.backend.tensor import Tensor
-from lamina.graph import memory, passes, trace, tree
+from lamina.graph import lower, memory, passes, trace, tree
 from lamina.graph.interpreter import Interpreter
+
+
+NATIVE = True  # lower to lamina._core.Program (False: the Python interpreter)
 
 
 class Program:
@@ -34,7 +37,10 @@ class Program:
         """The IR after optimization, the passes' report and the memory plan."""
         head = (f"compiled in {self.compile_seconds * 1e3:.1f} ms; passes removed "
                 + ", ".join(f"{k}: {v}" for k, v in self.report.items()))
-        return "\n".join([head, self.graph.text(), self.memory.text()])
+        parts = [head, self.graph.text(), self.memory.text()]
+        if hasattr(self.executor, "text"):
+            parts.append("native program:\n" + self.executor.text())
+        return "\n".join(parts)
 
 
 class CompiledFunction:
@@ -74,7 +80,7 @@ class CompiledFunction:
                     + ". Use jit_compile='auto' to run such steps eagerly.")
             return result
         report = passes.optimize(graph)
-        program = Program(graph, Interpreter(graph), report, 0.0)
+        program = Program(graph, _executor(graph), report, 0.0)
         program.compile_seconds = time.perf_counter() - start
         self.programs[key] = program
         return result
@@ -86,6 +92,16 @@ class CompiledFunction:
 
     def last_program(self) -> Program | None:
         return next(reversed(self.programs.values()), None) if self.programs else None
+
+
+def _executor(graph):
+    """The native executor when the graph lowers to it, else the interpreter."""
+    if NATIVE:
+        try:
+            return lower.NativeExecutor(graph)
+        except lower.NotLowerable:
+            pass
+    return Interpreter(graph)
 
 
 def _leaf_key(x):

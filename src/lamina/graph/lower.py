@@ -32,6 +32,7 @@ _BINARY = set(_core.BINARY_OPS)
 _REDUCE_KINDS = {"sum": 0, "max": 1, "min": 2}
 _FLOATS = ("float32", "float64")
 _ACTS = {"relu": 1, "sigmoid": 2, "tanh": 3}
+_HAS_FUSED = hasattr(_core, "FusedKernel")
 
 
 class NotLowerable(Exception):
@@ -302,7 +303,7 @@ class _Builder:
         for v in g.states:
             self.state_externals.append((v.var, self._external(v), id(v.var) in updated_vars))
         for v in g.consts:
-            self.const_externals.append((self._external(v), np.ascontiguousarray(v.data)))
+            self.const_externals.append((self._external(v), np.asarray(v.data, order="C")))
         out_values = [v for v in g.outputs if isinstance(v, Value)]
         out_slots = []
         for v in out_values:
@@ -374,6 +375,8 @@ class _Builder:
 
 # ------------------------------------------------------------------ helpers
 def _fusible(node) -> bool:
+    if not _HAS_FUSED:
+        return False
     name = node.op
     if len(node.outputs) != 1 or node.prologue is not None:
         return False
