@@ -6,6 +6,7 @@ import pytest
 
 import lamina
 from lamina import layers, models, optimizers
+from lamina.graph import function
 
 OPTIMIZERS = [
     lambda: optimizers.SGD(0.05),
@@ -61,11 +62,20 @@ def _variables(model):
     return [v.numpy() for v in model.variables] + [v.numpy() for v in model.optimizer.variables]
 
 
+@pytest.fixture(params=["native", "interpreter"])
+def executor(request):
+    function.NATIVE = request.param == "native"
+    yield request.param
+    function.NATIVE = True
+
+
 @pytest.mark.parametrize("make_optimizer", OPTIMIZERS)
-def test_compiled_training_matches_eager_for_every_optimizer(make_optimizer):
+def test_compiled_training_matches_eager_for_every_optimizer(make_optimizer, executor):
     (eager, h_eager), (compiled, h_compiled) = _train_both(make_optimizer)
     program = compiled._step_functions["train_step"].last_program()
     assert program is not None, compiled._step_functions["train_step"].fallback_reasons
+    kind = type(program.executor).__name__
+    assert kind == ("NativeExecutor" if executor == "native" else "Interpreter")
     np.testing.assert_allclose(h_compiled["loss"], h_eager["loss"], rtol=1e-6)
     np.testing.assert_allclose(h_compiled["accuracy"], h_eager["accuracy"], rtol=1e-6)
     for a, b in zip(_variables(compiled), _variables(eager)):

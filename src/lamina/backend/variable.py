@@ -16,6 +16,11 @@ from lamina.backend.tensor import Tensor
 
 _ops = None  # lamina.ops, bound by tensor._install_ops
 
+# Bumped whenever a Variable is created or a model's structure changes: compiled
+# model calls (Model.__call__) are keyed on it, so they never outlive the model
+# they were traced from.
+STRUCTURE_VERSION = [0]
+
 
 class Variable:
     """A mutable tensor-valued variable.
@@ -71,6 +76,7 @@ class Variable:
                 f"expected shape {tuple(shape)}"
             )
         self._tensor = value
+        STRUCTURE_VERSION[0] += 1
         if RECORDERS:  # a variable created while a step is traced is that step's state
             for recorder in RECORDERS:
                 recorder.variable_accessed(self)
