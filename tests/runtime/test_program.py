@@ -201,6 +201,15 @@ def test_run_refuses_a_read_only_array_it_would_write():
     small_program().run([x, np.ones((3, 4), "f4"), np.zeros((2, 4), "f4")])
 
 
+def test_run_refuses_a_written_external_aliasing_another():
+    x = np.ones((3, 4), "f4")
+    with pytest.raises(ValueError, match=r"externals\[1\] and externals\[2\] share memory, and instruction 0 "
+                                         r"\(gemm\) writes externals\[2\]"):
+        small_program().run([np.ones((2, 3), "f4"), x, x[:2]])
+    base = np.ones(12, "f4")  # two inputs may share memory
+    small_program().run([base[:6].reshape(2, 3), base.reshape(3, 4), np.zeros((2, 4), "f4")])
+
+
 def test_run_checks_scalars():
     with pytest.raises(ValueError, match=r"expected 0 scalar\(s\), got 2"):
         small_program().run([np.ones((2, 3), "f4"), np.ones((3, 4), "f4"), np.zeros((2, 4), "f4")],
@@ -250,6 +259,9 @@ E = ("external", "float32", (2, 3), 0)
      r"instruction 0 \(reduce\): slot 'out' .* has 6 elements, expected 2"),
     (0, [E, ("external", "float32", (3, 2), 1)], [("transpose", (0, 1), (1, 1), (), None)],
      r"is not a permutation of 2 axes"),
+    (0, [("external", "float32", (3, 3), 0), ("external", "float32", (3, 3), 1)],
+     [("gemm", (0, 1, 0), (0, 0, 0), (), None)],
+     r"slot 'out' \(s0:float32\(3, 3\)@ext0\) overlaps its operand slot 'a'"),
     (0, [E, E], [("copy", (0, 1), (), (), None, "x")], r"instructions\[0\] must be an \(op, slots, iparams, fparams, extra\) tuple"),
 ])
 def test_construction_errors_name_the_instruction_and_slot(arena, slots, instrs, match):
