@@ -8,6 +8,7 @@
 //              (indices[...] == c), with num_classes = out.shape[axis]; indices
 //              outside [0, num_classes) give all-zero rows, as `_core.one_hot`
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -163,7 +164,9 @@ std::unique_ptr<Instr> make_fill(const Decl& d) {
   f->dtype = d.slot(0).dtype;
   f->n = d.slot(0).size;
   f->value = d.fparams[0];
-  d.describe_into(*f, {"out"}, {true}, "value=" + std::to_string(f->value));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", f->value);
+  d.describe_into(*f, {"out"}, {true}, std::string("value=") + buf);
   return f;
 }
 

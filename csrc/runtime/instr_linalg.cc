@@ -76,9 +76,11 @@ class Gemm : public Instr {
   }
 };
 
-// Whether two arena slots share bytes (BLAS cannot write over its operands).
+// Whether two slots share bytes (BLAS cannot write over its operands). Distinct
+// externals are checked at run time.
 bool overlap(const Slot& a, const Slot& b) {
-  if (a.external != b.external || a.external || !a.bytes || !b.bytes) return false;
+  if (a.external != b.external || !a.bytes || !b.bytes) return false;
+  if (a.external) return a.where == b.where;
   return a.where < b.where + int64_t(b.bytes) && b.where < a.where + int64_t(a.bytes);
 }
 

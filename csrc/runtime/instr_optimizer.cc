@@ -11,6 +11,8 @@
 // adam takes 3 (param, m, v) or 4 (+ v_hat: amsgrad); sgd 1 or 2 (+ momentum);
 // rmsprop 2-4, which must agree with its momentum (> 0: a momentum slot) and
 // centered (!= 0: an average_gradient slot) scalars at each run.
+#include <nanobind/stl/string.h>
+
 #include "kernels/optimizer.h"
 #include <nanobind/stl/string.h>
 #include "runtime/program.h"

@@ -4,6 +4,7 @@
 
 #include <nanobind/stl/string.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -100,7 +101,7 @@ std::vector<nb::handle> items_of(nb::handle seq, const std::string& what) {
 std::vector<int64_t> ints_of(nb::handle seq, const std::string& what) {
   std::vector<int64_t> v;
   for (nb::handle h : items_of(seq, what)) {
-    if (PyFloat_Check(h.ptr()) || PyBool_Check(h.ptr())) fail_type(what);
+    if (PyFloat_Check(h.ptr())) fail_type(what);  // bools are fine: flags such as ta/tb
     v.push_back(cast_or<int64_t>(h, what));
   }
   return v;
@@ -316,6 +317,37 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
                  instrs[size_t(w)]->op + ") writes it");
   }
 
+  // A written external must not share memory with another external: instructions
+  // assume their operands are distinct (BLAS, in-place optimizer steps), so an
+  // aliased output would silently compute garbage. Sorted sweep, O(n log n).
+  {
+    struct Span { const char* lo; const char* hi; int64_t e; bool written; };
+    std::vector<Span> spans;
+    for (int64_t e = 0; e < n_externals; ++e) {
+      const int si = ext_slot_[size_t(e)];
+      if (si < 0 || slots[size_t(si)].bytes == 0) continue;
+      const char* lo = static_cast<const char*>(PyArray_DATA(reinterpret_cast<PyArrayObject*>(ext[size_t(e)].ptr())));
+      spans.push_back({lo, lo + slots[size_t(si)].bytes, e, ext_writer_[size_t(e)] >= 0});
+    }
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.lo < b.lo; });
+    const Span* far_all = nullptr;      // the span reaching furthest so far
+    const Span* far_written = nullptr;  // the written span reaching furthest so far
+    for (const Span& s : spans) {
+      const Span* hit = nullptr;
+      if (far_written && s.lo < far_written->hi) hit = far_written;
+      else if (s.written && far_all && s.lo < far_all->hi) hit = far_all;
+      if (hit) {
+        const int64_t w = hit->written ? hit->e : s.e;
+        fail_value("Program.run: externals[" + std::to_string(std::min(hit->e, s.e)) + "] and externals[" +
+                   std::to_string(std::max(hit->e, s.e)) + "] share memory, and instruction " +
+                   std::to_string(ext_writer_[size_t(w)]) + " (" + instrs[size_t(ext_writer_[size_t(w)])]->op +
+                   ") writes externals[" + std::to_string(w) + "]; pass separate arrays");
+      }
+      if (!far_all || s.hi > far_all->hi) far_all = &s;
+      if (s.written && (!far_written || s.hi > far_written->hi)) far_written = &s;
+    }
+  }
+
   // Scalars: copied, so the values are fixed for the whole run.
   std::vector<double> scal;
   if (!scalars_h.is_none()) {
@@ -416,13 +448,35 @@ namespace lamina {
 
 void bind_runtime(nb::module_& m) {
   using runtime::Program;
-  nb::class_<Program>(m, "Program", nb::type_slots(runtime::program_slots),
-                      "A compiled program: instructions over buffers in one memory arena, run "
-                      "with one call and the GIL released (see csrc/runtime/program.h).\n\n"
-                      "Program(arena_bytes, slots, instructions, n_scalars=0)\n"
-                      "  slots[i] = (kind, dtype, shape, where): kind 'arena' (where = byte "
-                      "offset, 64-aligned) or 'external' (where = index into run()'s externals)\n"
-                      "  instructions[k] = (op, slots, iparams, fparams, extra)")
+  nb::class_<Program>(m, "Program", nb::type_slots(runtime::program_slots), R"doc(
+A compiled program: a flat list of instructions over buffers ("slots") in one memory
+arena, run with one call and the GIL released (csrc/runtime/program.h).
+
+Program(arena_bytes, slots, instructions, n_scalars=0)
+  slots[i] = (kind, dtype, shape, where): kind 'arena' (where: byte offset, a multiple
+    of 64, in bounds) or 'external' (where: index into run()'s externals).
+  instructions[k] = (op, slots, iparams, fparams, extra):
+    gemm          (a, b[, bias], out); iparams (ta, tb, act: 0 none, 1 relu, 2 sigmoid, 3 tanh)
+    reduce        (in, out); iparams (kind: 0 sum, 1 max, 2 min, 3 mean, *keep_shape)
+    softmax, log_softmax  (in, out); iparams (axis,)
+    softmax_grad  (y, g, out); iparams (axis, log)
+    copy          (in, out) of equal byte counts
+    fill          (out,); fparams (value,)
+    transpose     (in, out); iparams perm
+    take          (x, indices, out); iparams (axis,) (out-of-range indices: IndexError)
+    one_hot       (indices, out); iparams (axis,)
+    optimizer     (grad, param, slot_1, ...), updated in place; extra: the rule name;
+                  iparams (scalar_offset,): the rule reads
+                  scalars[scalar_offset : scalar_offset + len(OPTIMIZER_SCALARS[rule])]
+                  in the order OPTIMIZER_SCALARS[rule] lists (gscale, clip, decay, then
+                  the hyper-parameters in the order of _core.<rule>_update's keywords);
+                  OPTIMIZER_STATE_COUNTS[rule] bounds the state arrays (param included).
+    callback      inputs then outputs; iparams (n_inputs,); extra: f(inputs, outputs),
+                  called with the GIL held on NumPy views of the slots (inputs
+                  read-only); the views are meaningful only during the call. An
+                  exception stops the run and propagates out of run().
+Construction checks every slot and instruction (errors name the instruction, its op,
+the slot, expected and got); run() checks the externals and the scalars.)doc")
       .def(nb::init<int64_t, nb::handle, nb::handle, int64_t>(), nb::arg("arena_bytes"),
            nb::arg("slots"), nb::arg("instructions"), nb::arg("n_scalars") = 0)
       .def("run", &Program::run, nb::arg("externals"), nb::arg("scalars").none() = nb::none(),
