@@ -14,7 +14,6 @@
 #include <nanobind/stl/string.h>
 
 #include "kernels/optimizer.h"
-#include <nanobind/stl/string.h>
 #include "runtime/program.h"
 
 namespace lamina::runtime {
