@@ -33,6 +33,20 @@ class Program:
         self.compile_seconds = compile_seconds
         self.memory = memory.plan(graph)
 
+    @property
+    def num_nodes(self) -> int:
+        return len(self.graph.nodes)
+
+    @property
+    def peak_bytes(self) -> int:
+        """The most bytes of intermediate buffers live at once in one step."""
+        return self.memory.peak_bytes
+
+    @property
+    def arena_bytes(self) -> int:
+        """The size of the arena holding every intermediate buffer of one step."""
+        return self.memory.arena_bytes
+
     def text(self) -> str:
         """The IR after optimization, the passes' report and the memory plan."""
         head = (f"compiled in {self.compile_seconds * 1e3:.1f} ms; passes removed "

@@ -130,7 +130,7 @@ class _Builder:
 
     # ------------------------------------------------------------ selection
     def build(self) -> None:
-        nodes = _relu_grad_reads_activation(self.g)
+        nodes = self.g.nodes
         consumers = _consumers(nodes)
         roots = {v.id for v in self.g.live_roots()}
         taken: set[int] = set()
@@ -418,20 +418,6 @@ def _defined_before(v: Value, i: int, nodes) -> bool:
     if v.kind != "node":
         return True
     return any(n is v.producer for n in nodes[:i])
-
-
-def _relu_grad_reads_activation(graph: Graph) -> list:
-    """relu_grad(x, g) == relu_grad(relu(x), g) (relu(x) > 0 exactly where x > 0):
-    reading the activation lets the pre-activation die in the forward pass and the
-    bias add and relu fuse into the matmul."""
-    relu_of: dict[int, Value] = {}
-    for n in graph.nodes:
-        if n.op == "relu" and not n.attrs.get("alpha"):
-            relu_of.setdefault(n.inputs[0].id, n.outputs[0])
-    for n in graph.nodes:
-        if n.op == "relu_grad" and n.inputs[0].id in relu_of:
-            n.inputs = [relu_of[n.inputs[0].id], n.inputs[1]]
-    return graph.nodes
 
 
 def _callback(node):

@@ -70,9 +70,28 @@ def fold_constants(graph: Graph) -> int:
     return folded
 
 
+def relu_grad_reads_activation(graph: Graph) -> int:
+    """Rewrites relu_grad(x, g) as relu_grad(relu(x), g) (relu(x) > 0 exactly where
+    x > 0): the backward pass then reads the activation instead of the
+    pre-activation, which dies in the forward pass, so the bias add and the relu
+    fuse into the matmul's epilogue. Returns how many nodes it rewrote."""
+    relu_of: dict[int, Value] = {}
+    for n in graph.nodes:
+        if n.op == "relu" and not n.attrs.get("alpha"):
+            relu_of.setdefault(n.inputs[0].id, n.outputs[0])
+    rewritten = 0
+    for n in graph.nodes:
+        if n.op == "relu_grad" and n.inputs[0].id in relu_of:
+            n.inputs = [relu_of[n.inputs[0].id], n.inputs[1]]
+            rewritten += 1
+    return rewritten
+
+
 def optimize(graph: Graph) -> dict[str, int]:
-    """The standard pipeline; returns nodes removed per pass."""
-    report = {"constant_folding": fold_constants(graph)}
+    """The standard pipeline; returns what each pass did (nodes removed, or
+    rewritten for the relu rewrite)."""
+    report = {"relu_grad_rewrites": relu_grad_reads_activation(graph)}
+    report["constant_folding"] = fold_constants(graph)
     report["cse"] = eliminate_common_subexpressions(graph)
     report["dead_code"] = eliminate_dead_code(graph)
     return report

@@ -236,15 +236,10 @@ class Trainer:
         for fn in getattr(self, "_step_functions", {}).values():
             fn.release()
 
-    def compiled_step_text(self, kind: str = "train_step") -> str:
-        """The IR, optimization report and memory plan of the last compiled
-        `train_step` / `test_step` / `predict_step` (after at least one fit /
-        evaluate / predict), as readable text.
-
-        Example:
-        >>> model.fit(x, y, epochs=1, verbose=0)
-        >>> print(model.compiled_step_text("train_step"))  # doctest: +SKIP
-        """
+    def compiled_step(self, kind: str = "train_step"):
+        """The last compiled `train_step` / `test_step` / `predict_step` (after at
+        least one fit / evaluate / predict): a `lamina.graph.Program` with its IR,
+        native instructions, `compile_seconds`, `peak_bytes` and `arena_bytes`."""
         fn = getattr(self, "_step_functions", {}).get(kind)
         program = fn.last_program() if fn is not None else None
         if program is None:
@@ -252,7 +247,18 @@ class Trainer:
             why = ("; it ran eagerly because " + "; ".join(reasons)) if reasons else ""
             raise ValueError(f"No compiled {kind} yet{why}: run fit/evaluate/predict first "
                              "(with run_eagerly=False and jit_compile True or 'auto')")
-        return program.text()
+        return program
+
+    def compiled_step_text(self, kind: str = "train_step") -> str:
+        """`compiled_step(kind)` as readable text: the IR after optimization, the
+        passes' report, the memory plan and the native program (fused kernels
+        included).
+
+        Example:
+        >>> model.fit(x, y, epochs=1, verbose=0)
+        >>> print(model.compiled_step_text("train_step"))  # doctest: +SKIP
+        """
+        return self.compiled_step(kind).text()
 
     # ----------------------------------------------------------- the loops
     def _prepare_for_data(self, batch) -> None:
