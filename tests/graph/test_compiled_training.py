@@ -193,3 +193,42 @@ def test_run_eagerly_and_jit_compile_false_do_not_compile():
         assert "train_step" not in model._step_functions
     with pytest.raises(ValueError, match="jit_compile"):
         model.compile(optimizer="sgd", loss="mse", jit_compile="xla")
+
+
+def test_on_batch_methods_are_compiled_and_tensors_stay_immutable():
+    x, y = _data()
+    model = _mlp(optimizers.Adam(1e-2), False)
+    model.train_on_batch(x[:16], y[:16])
+    kernel = model.layers[0].kernel
+    held = kernel.value  # marks the Tensor as held: the next step must not mutate it
+    snapshot = np.array(held.numpy())
+    for _ in range(3):
+        model.train_on_batch(x[:16], y[:16])
+    np.testing.assert_array_equal(held.numpy(), snapshot)
+    assert not np.array_equal(kernel.numpy(), snapshot)
+    assert model._step_functions["train_step"].last_program() is not None
+    model.test_on_batch(x[:16], y[:16])
+    model.predict_on_batch(x[:16])
+    assert model._step_functions["predict_step"].last_program() is not None
+
+
+def test_threads_can_share_a_compiled_model():
+    import threading
+
+    model = _mlp(optimizers.SGD(0.1), False, dropout=0, batchnorm=False)
+    x = np.random.default_rng(3).normal(size=(64, 6)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    results = []
+
+    def work():
+        for _ in range(20):
+            results.append(np.array(model(x)))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 80
+    for r in results:
+        np.testing.assert_allclose(r, expected, rtol=1e-6)

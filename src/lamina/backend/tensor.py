@@ -230,6 +230,8 @@ def _install_on_variable(ops, table: dict) -> None:
 def from_numpy(value) -> Tensor:
     """Wraps data as a Tensor, copying it into an owned contiguous buffer."""
     arr = np.asarray(value)
+    if arr.dtype in dtypes.NAME_OF:  # the common case: already a supported dtype
+        return Tensor(_core.copy(arr))
     kind = arr.dtype.kind
     if kind not in "biuf":
         raise TypeError(

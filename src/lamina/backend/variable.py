@@ -49,6 +49,7 @@ class Variable:
             raise ValueError(f"Variable: name must not contain '/', got {name!r}")
         self.name = name or "variable"
         self._path = self.name
+        self._escaped = True  # whether the current Tensor may be held by someone
         self.trainable = bool(trainable)
         self.autocast = autocast
         self.aggregation = aggregation
@@ -88,6 +89,9 @@ class Variable:
         if RECORDERS:
             for recorder in RECORDERS:
                 recorder.variable_accessed(self)
+        # The Tensor may now be held outside: a compiled step must not update its
+        # buffer in place any more (it copies first; see lamina.graph.lower).
+        self._escaped = True
         return self._tensor
 
     @property

@@ -49,8 +49,8 @@ class Program:
 
     def text(self) -> str:
         """The IR after optimization, the passes' report and the memory plan."""
-        head = (f"compiled in {self.compile_seconds * 1e3:.1f} ms; passes removed "
-                + ", ".join(f"{k}: {v}" for k, v in self.report.items()))
+        head = (f"compiled in {self.compile_seconds * 1e3:.1f} ms; passes: "
+                + ", ".join(f"{k} {v}" for k, v in self.report.items()))
         parts = [head, self.graph.text(), self.memory.text()]
         if hasattr(self.executor, "text"):
             parts.append("native program:\n" + self.executor.text())

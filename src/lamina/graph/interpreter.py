@@ -2,10 +2,9 @@
 tape, no layer or optimizer Python between kernels.
 
 State is carried in place: once a Variable's buffer was produced by this
-interpreter (so no one else holds it), the optimizer's fused kernel updates it
-where it is, with no copy per step. `release()` gives the buffers back to their
-Variables for good (the next run allocates afresh), so a Tensor read from a
-Variable between epochs never changes under its reader.
+interpreter and its Tensor has not been read out (`Variable.value` marks it
+escaped), the optimizer's fused kernel updates it where it is, with no copy per
+step; otherwise the kernel writes a new buffer, so Tensors stay immutable.
 """
 
 from __future__ import annotations
@@ -63,7 +62,7 @@ class Interpreter:
         for i, var in self._states:
             t = var._tensor
             env[i] = t._value
-            if owned.get(id(var)) is t:
+            if owned.get(id(var)) is t and not var._escaped:
                 own_ids.add(i)
         scalars = [fn() for fn in self.graph.prologues]
         for impl, ins, outs, attrs, multi, prologue, free, inplace in self._steps:
@@ -89,6 +88,7 @@ class Interpreter:
             var._tensor = t
             if fresh:
                 owned[id(var)] = t
+                var._escaped = False
             else:
                 owned.pop(id(var), None)
         return [env[i] if i is not None else const for i, const in self._outputs]

@@ -15,10 +15,14 @@ Instruction selection, in schedule order:
 
 State stays resident: a Variable the step updates gets a private buffer once (its
 current value, copied), the program updates it in place on every run, and the
-Variable holds a Tensor over that buffer (see `release`).
+Variable holds a Tensor over that buffer. Reading `Variable.value` marks the
+Tensor as escaped (someone may hold it): the next run copies again instead of
+changing a Tensor under its holder, so Tensors stay immutable.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -53,6 +57,7 @@ class NativeExecutor:
         for e, data in b.const_externals:
             self._template[e] = data
         self._owned: dict[int, Tensor] = {}
+        self._lock = threading.Lock()
 
     def release(self) -> None:
         """Stops updating the Variables' current buffers in place: the next run
@@ -60,6 +65,11 @@ class NativeExecutor:
         self._owned.clear()
 
     def run(self, inputs: list) -> list:
+        # One arena per program: calls from several threads take turns.
+        with self._lock:
+            return self._run(inputs)
+
+    def _run(self, inputs: list) -> list:
         b = self.builder
         ext = list(self._template)
         for pos, e in b.input_externals:
@@ -67,9 +77,11 @@ class NativeExecutor:
         owned = self._owned
         for var, e, written in b.state_externals:
             t = var._tensor
-            if written and owned.get(id(var)) is not t:
+            if written and (var._escaped or owned.get(id(var)) is not t):
+                # A private buffer that nobody else holds, updated in place from now on.
                 t = Tensor(np.array(t._value, copy=True))
                 var._tensor = t
+                var._escaped = False
                 owned[id(var)] = t
             ext[e] = t._value
         outs = []

@@ -232,10 +232,6 @@ class Trainer:
             out += m.variables
         return out
 
-    def _release_step_buffers(self) -> None:
-        for fn in getattr(self, "_step_functions", {}).values():
-            fn.release()
-
     def compiled_step(self, kind: str = "train_step"):
         """The last compiled `train_step` / `test_step` / `predict_step` (after at
         least one fit / evaluate / predict): a `lamina.graph.Program` with its IR,
@@ -328,7 +324,6 @@ class Trainer:
                 if self.stop_training:
                     break
             adapter.on_epoch_end()
-            self._release_step_buffers()
             if step == -1:
                 warnings.warn(
                     "Your input ran out of data; interrupting training. Make sure that your "
@@ -435,7 +430,7 @@ class Trainer:
         batch = _single_batch(x, y, sample_weight)
         self._prepare_for_data(batch)
         self.reset_metrics()
-        logs = _to_python(self.train_step(batch))
+        logs = _to_python(self._step_function("train_step")(batch))
         return logs if return_dict else _values(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -443,14 +438,14 @@ class Trainer:
         batch = _single_batch(x, y, sample_weight)
         self._prepare_for_data(batch)
         self.reset_metrics()
-        logs = _to_python(self.test_step(batch))
+        logs = _to_python(self._step_function("test_step")(batch))
         return logs if return_dict else _values(logs)
 
     def predict_on_batch(self, x):
         batch = _single_batch(x, None, None)
         if not self.built:
             self._prepare_for_data(batch)
-        return _concat_outputs([self.predict_step(batch)])
+        return _concat_outputs([self._step_function("predict_step")(batch)])
 
 
 # -------------------------------------------------------------------- helpers
