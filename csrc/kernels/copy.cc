@@ -91,17 +91,7 @@ nb::object cast(nb::handle xh, int to_code) {
   View o;
   nb::object out = new_array(to, x.shape, &o);
   GilRelease nogil(x.size >= kParallelGrain);
-  dispatch_all(x.dtype, [&](auto ftag) {
-    using F = decltype(ftag);
-    dispatch_all(to, [&](auto ttag) {
-      using T = decltype(ttag);
-      const F* s = x.ptr<F>();
-      T* d = o.ptr<T>();
-      const int64_t n = x.size;
-#pragma omp parallel for simd if (n >= kParallelGrain) schedule(static)
-      for (int64_t i = 0; i < n; ++i) d[i] = convert<T, F>(s[i]);
-    });
-  });
+  kernels::cast_into(x.dtype, to, x.data, o.data, x.size);
   return out;
 }
 
@@ -148,6 +138,19 @@ nb::object eye(int64_t n, int64_t m, int64_t k, int code) {
 }
 
 }  // namespace
+
+void kernels::cast_into(DType from, DType to, const void* x, void* y, int64_t n) {
+  dispatch_all(from, [&](auto ftag) {
+    using F = decltype(ftag);
+    dispatch_all(to, [&](auto ttag) {
+      using T = decltype(ttag);
+      const F* s = static_cast<const F*>(x);
+      T* d = static_cast<T*>(y);
+#pragma omp parallel for simd if (n >= kParallelGrain) schedule(static)
+      for (int64_t i = 0; i < n; ++i) d[i] = convert<T, F>(s[i]);
+    });
+  });
+}
 
 // Copies src into dst element by element; both have the same shape and dtype.
 void kernels::strided_copy(const Strided& dst, const Strided& src) {

@@ -1,5 +1,5 @@
-// Raw strided copy shared by `_core.copy` / `_core.copy_into` and the
-// compiled-program executor's `transpose` (runtime/).
+// Raw strided copy and cast shared by `_core.copy` / `copy_into` / `cast` and the
+// compiled-program executor's `transpose`, `broadcast` and `cast` (runtime/).
 #pragma once
 
 #include <cstdint>
@@ -20,5 +20,10 @@ struct Strided {
 // Copies src into dst element by element; both have the same shape and dtype and
 // must not overlap. Does not touch the GIL.
 void strided_copy(const Strided& dst, const Strided& src);
+
+// y (n elements of `to`) = x (n elements of `from`) converted as NumPy's astype does
+// on x86 (float to int: NaN and out-of-range give the minimum). OpenMP above
+// kParallelGrain; does not touch the GIL.
+void cast_into(DType from, DType to, const void* x, void* y, int64_t n);
 
 }  // namespace lamina::kernels

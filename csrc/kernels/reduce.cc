@@ -526,6 +526,20 @@ void run_arg(const T* x, int32_t* y, int64_t outer, int64_t R, int64_t inner) {
   }
 }
 
+}  // namespace
+
+void kernels::arg_reduce_into(bool is_max, DType dt, const void* x, int32_t* y, int64_t outer,
+                              int64_t R, int64_t inner) {
+  dispatch_all(dt, [&](auto tag) {
+    using T = decltype(tag);
+    const T* xp = static_cast<const T*>(x);
+    if (is_max) run_arg<T, true>(xp, y, outer, R, inner);
+    else run_arg<T, false>(xp, y, outer, R, inner);
+  });
+}
+
+namespace {
+
 nb::object arg_reduce(bool is_max, nb::handle xh, int64_t axis) {
   const char* name = is_max ? "argmax" : "argmin";
   View x = view_of(xh, name);
@@ -551,11 +565,7 @@ nb::object arg_reduce(bool is_max, nb::handle xh, int64_t axis) {
     fail_value(std::string(name) + ": attempt to get " + name + " of an empty axis " +
                std::to_string(axis) + " of a tensor of shape " + shape_str(x.shape));
   GilRelease nogil(x.size >= kParallelGrain);
-  dispatch_all(x.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    if (is_max) run_arg<T, true>(x.ptr<T>(), y.ptr<int32_t>(), outer, R, inner);
-    else run_arg<T, false>(x.ptr<T>(), y.ptr<int32_t>(), outer, R, inner);
-  });
+  arg_reduce_into(is_max, x.dtype, x.data, y.ptr<int32_t>(), outer, R, inner);
   return out;
 }
 

@@ -26,4 +26,9 @@ void reduce_into(int op, DType dt, const void* x, const Shape& shape,
                  const std::vector<bool>& reduced, void* y, bool has_initial = false,
                  double initial = 0.0);
 
+// y[o, i] (int32) = index of the first maximum (is_max) or minimum of x[o, :, i]
+// (dtype dt, viewed as (outer, R, inner), R >= 1); the first NaN wins, as in NumPy.
+void arg_reduce_into(bool is_max, DType dt, const void* x, int32_t* y, int64_t outer,
+                     int64_t R, int64_t inner);
+
 }  // namespace lamina::kernels

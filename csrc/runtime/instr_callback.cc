@@ -93,7 +93,8 @@ std::unique_ptr<Instr> make_callback(const Decl& d) {
     c->decl.push_back(&d.slot(k));
   }
   std::string name;
-  nb::object qn = nb::getattr(d.extra, "__qualname__", nb::none());
+  // __name__: what a caller sets to say which op the callback computes.
+  nb::object qn = nb::getattr(d.extra, "__name__", nb::none());
   if (!qn.is_none()) name = nb::str(qn).c_str();
   else name = Py_TYPE(d.extra.ptr())->tp_name;
   d.describe_into(*c, roles, writes, "fn=" + name + ", n_inputs=" + std::to_string(ni));

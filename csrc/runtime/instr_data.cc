@@ -2,11 +2,10 @@
 //   copy       slots (in, out), equal byte counts (reshape, identity, write-back)
 //   fill       slots (out,); fparams (value,)
 //   transpose  slots (in, out); iparams perm (out.shape[i] = in.shape[perm[i]])
-//   take       slots (x, indices, out); iparams (axis,): out = take(x, indices, axis)
-//              (NumPy's take: negative indices wrap; out of range raises IndexError)
-//   one_hot    slots (indices, out); iparams (axis,): out[..., c at axis, ...] =
-//              (indices[...] == c), with num_classes = out.shape[axis]; indices
-//              outside [0, num_classes) give all-zero rows, as `_core.one_hot`
+//   broadcast  slots (in, out): out = in broadcast to out's shape (NumPy's rules),
+//              as `ops.broadcast_to`
+//   cast       slots (in, out) of one shape: out = in converted to out's dtype, as
+//              `_core.cast`
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -18,23 +17,6 @@
 
 namespace lamina::runtime {
 namespace {
-
-bool is_index_dtype(DType dt) { return dt == DType::i32 || dt == DType::i64 || dt == DType::u8; }
-
-int64_t prod(const Shape& s, size_t from, size_t to) {
-  int64_t n = 1;
-  for (size_t i = from; i < to; ++i) n *= s[i];
-  return n;
-}
-
-// Reads index k of an integer buffer of dtype dt.
-inline int64_t index_at(DType dt, const char* p, int64_t k) {
-  switch (dt) {
-    case DType::i32: return reinterpret_cast<const int32_t*>(p)[k];
-    case DType::i64: return reinterpret_cast<const int64_t*>(p)[k];
-    default: return reinterpret_cast<const uint8_t*>(p)[k];
-  }
-}
 
 // ---------------------------------------------------------------- copy / fill
 class Copy : public Instr {
@@ -88,62 +70,74 @@ class Transpose : public Instr {
   }
 };
 
-// ---------------------------------------------------------------- take
-class Take : public Instr {
+// ---------------------------------------------------------------- broadcast / cast
+class Broadcast : public Instr {
  public:
-  DType idx_dtype = DType::i32;
-  int64_t outer = 1, n = 0, inner_bytes = 0, m = 0, axis = 0;
+  kernels::Strided dst, src;  // src strides are 0 along broadcast axes
   void run(const RunContext& ctx) const override {
-    const char* x = ctx.ptr[slots[0]];
-    const char* ip = ctx.ptr[slots[1]];
-    char* out = ctx.ptr[slots[2]];
-    // Indices are data: checked here, every run (an error, never a stray read).
-    std::vector<int64_t> idx(static_cast<size_t>(m));
-    for (int64_t j = 0; j < m; ++j) {
-      int64_t i = index_at(idx_dtype, ip, j);
-      const int64_t orig = i;
-      if (i < 0) i += n;
-      if (i < 0 || i >= n)
-        throw nb::index_error(("Program: instruction take: index " + std::to_string(orig) +
-                               " is out of bounds for axis " + std::to_string(axis) +
-                               " with size " + std::to_string(n)).c_str());
-      idx[size_t(j)] = i;
-    }
-    const int64_t rows = outer * m;
-    const bool par = parallel(rows * inner_bytes / 4) && rows > 1;
-#pragma omp parallel for if (par) schedule(static)
-    for (int64_t r = 0; r < rows; ++r)
-      std::memcpy(out + r * inner_bytes, x + ((r / m) * n + idx[size_t(r % m)]) * inner_bytes,
-                  size_t(inner_bytes));
+    kernels::Strided d = dst, s = src;
+    d.data = ctx.ptr[slots[1]];
+    s.data = ctx.ptr[slots[0]];
+    kernels::strided_copy(d, s);
   }
 };
 
-// ---------------------------------------------------------------- one_hot
-class OneHot : public Instr {
+class Cast : public Instr {
  public:
-  DType idx_dtype = DType::i32, dtype = DType::f32;
-  int64_t outer = 1, C = 0, inner = 1;
+  DType from = DType::f32, to = DType::f32;
+  int64_t n = 0;
   void run(const RunContext& ctx) const override {
-    const char* ip = ctx.ptr[slots[0]];
-    char* out = ctx.ptr[slots[1]];
-    dispatch_all(dtype, [&](auto tag) {
-      using T = decltype(tag);
-      T* dst = reinterpret_cast<T*>(out);
-      const bool par = outer > 1 && parallel(outer * C * inner);
-#pragma omp parallel for if (par) schedule(static)
-      for (int64_t r = 0; r < outer; ++r) {
-        T* d = dst + r * C * inner;
-        for (int64_t k = 0; k < C * inner; ++k) d[k] = T(0);
-        for (int64_t k = 0; k < inner; ++k) {
-          const int64_t c = index_at(idx_dtype, ip, r * inner + k);
-          if (c >= 0 && c < C) d[c * inner + k] = T(1);
-        }
-      }
-    });
+    kernels::cast_into(from, to, ctx.ptr[slots[0]], ctx.ptr[slots[1]], n);
   }
 };
+
+std::vector<int64_t> contiguous_strides(const Shape& shape, int64_t es) {
+  std::vector<int64_t> st(shape.size());
+  for (size_t i = shape.size(); i-- > 0;) {
+    st[i] = es;
+    es *= shape[i];
+  }
+  return st;
+}
 
 }  // namespace
+
+std::unique_ptr<Instr> make_broadcast(const Decl& d) {
+  d.arity(2, 2, "(in, out)");
+  d.iparam_count(0, 0, "()");
+  const Slot &in = d.slot(0), &out = d.slot(1);
+  d.dtype_is(1, "out", in.dtype);
+  const size_t nd = out.shape.size(), ni = in.shape.size();
+  bool ok = ni <= nd;
+  const int64_t es = int64_t(dtype_size(in.dtype));
+  const std::vector<int64_t> ist = contiguous_strides(in.shape, es);
+  std::vector<int64_t> sst(nd, 0);
+  for (size_t i = 0; ok && i < ni; ++i) {
+    const size_t o = nd - ni + i;
+    if (in.shape[i] == out.shape[o]) sst[o] = ist[i];
+    else ok = in.shape[i] == 1;
+  }
+  if (!ok)
+    d.fail(d.name(0, "in") + " cannot be broadcast to " + d.name(1, "out"));
+  auto b = std::make_unique<Broadcast>();
+  b->dst = kernels::Strided{nullptr, in.dtype, out.shape, contiguous_strides(out.shape, es)};
+  b->src = kernels::Strided{nullptr, in.dtype, out.shape, sst};
+  d.describe_into(*b, {"in", "out"}, {false, true}, "");
+  return b;
+}
+
+std::unique_ptr<Instr> make_cast(const Decl& d) {
+  d.arity(2, 2, "(in, out)");
+  d.iparam_count(0, 0, "()");
+  d.shape_is(1, "out", d.slot(0).shape);
+  auto c = std::make_unique<Cast>();
+  c->from = d.slot(0).dtype;
+  c->to = d.slot(1).dtype;
+  c->n = d.slot(0).size;
+  d.describe_into(*c, {"in", "out"}, {false, true},
+                  std::string(dtype_name(c->from)) + "->" + dtype_name(c->to));
+  return c;
+}
 
 std::unique_ptr<Instr> make_copy(const Decl& d) {
   d.arity(2, 2, "(in, out)");
@@ -210,64 +204,6 @@ std::unique_ptr<Instr> make_transpose(const Decl& d) {
   }
   d.describe_into(*t, {"in", "out"}, {false, true}, params);
   return t;
-}
-
-std::unique_ptr<Instr> make_take(const Decl& d) {
-  d.arity(3, 3, "(x, indices, out)");
-  d.iparam_count(1, 1, "(axis,)");
-  const Slot &x = d.slot(0), &iv = d.slot(1);
-  if (!is_index_dtype(iv.dtype))
-    d.fail(d.name(1, "indices") + " has dtype " + dtype_name(iv.dtype) +
-           ", expected int32, int64 or uint8");
-  const int nd = int(x.shape.size());
-  if (nd == 0) d.fail(d.name(0, "x") + " is 0-d: nothing to take along");
-  const int64_t a = d.iparams[0];
-  if (a < -nd || a >= nd)
-    d.fail("axis " + std::to_string(a) + " is out of bounds for " + d.name(0, "x"));
-  const size_t axis = size_t(a < 0 ? a + nd : a);
-  Shape want(x.shape.begin(), x.shape.begin() + axis);
-  want.insert(want.end(), iv.shape.begin(), iv.shape.end());
-  want.insert(want.end(), x.shape.begin() + axis + 1, x.shape.end());
-  d.dtype_is(2, "out", x.dtype);
-  d.shape_is(2, "out", want);
-  auto t = std::make_unique<Take>();
-  t->idx_dtype = iv.dtype;
-  t->outer = prod(x.shape, 0, axis);
-  t->n = x.shape[axis];
-  t->inner_bytes = prod(x.shape, axis + 1, x.shape.size()) * int64_t(dtype_size(x.dtype));
-  t->m = iv.size;
-  t->axis = int64_t(axis);
-  d.describe_into(*t, {"x", "indices", "out"}, {false, false, true}, "axis=" + std::to_string(axis));
-  return t;
-}
-
-std::unique_ptr<Instr> make_one_hot(const Decl& d) {
-  d.arity(2, 2, "(indices, out)");
-  d.iparam_count(1, 1, "(axis,)");
-  const Slot &iv = d.slot(0), &out = d.slot(1);
-  if (!is_index_dtype(iv.dtype))
-    d.fail(d.name(0, "indices") + " has dtype " + dtype_name(iv.dtype) +
-           ", expected int32, int64 or uint8");
-  const int nd = int(iv.shape.size()) + 1;
-  const int64_t a = d.iparams[0];
-  if (a < -nd || a >= nd)
-    d.fail("axis " + std::to_string(a) + " is out of bounds for an output of rank " +
-           std::to_string(nd));
-  const size_t axis = size_t(a < 0 ? a + nd : a);
-  if (out.shape.size() != size_t(nd))
-    d.fail(d.name(1, "out") + " must have rank " + std::to_string(nd) + " (indices' rank + 1)");
-  Shape want = iv.shape;
-  want.insert(want.begin() + axis, out.shape[axis]);
-  d.shape_is(1, "out", want);
-  auto o = std::make_unique<OneHot>();
-  o->idx_dtype = iv.dtype;
-  o->dtype = out.dtype;
-  o->outer = prod(iv.shape, 0, axis);
-  o->inner = prod(iv.shape, axis, iv.shape.size());
-  o->C = out.shape[axis];
-  d.describe_into(*o, {"indices", "out"}, {false, true},
-                  "axis=" + std::to_string(axis) + ", num_classes=" + std::to_string(o->C));
-  return o;
 }
 
 }  // namespace lamina::runtime

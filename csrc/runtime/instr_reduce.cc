@@ -4,8 +4,11 @@
 //                 2 min, 3 mean; keep_shape has in's rank, each entry in's dim
 //                 (kept) or 1 (reduced); out has prod(keep_shape) elements.
 //   softmax, log_softmax   slots (in, out); iparams (axis,)
+//   argmax, argmin  slots (in, out int32); iparams (axis,): out is in's shape without
+//                 axis (or with 1 there); first occurrence, first NaN wins (`_core.argmax`)
 //   softmax_grad  slots (y, g, out); iparams (axis, log)
 #include <cmath>
+#include <cstdint>
 
 #include "kernels/reduce.h"
 #include "kernels/softmax.h"
@@ -91,7 +94,40 @@ class SoftmaxGrad : public Instr {
   }
 };
 
+class ArgReduce : public Instr {
+ public:
+  bool is_max = true;
+  DType dtype = DType::f32;
+  Split s;
+  void run(const RunContext& ctx) const override {
+    if (s.outer * s.inner == 0) return;
+    kernels::arg_reduce_into(is_max, dtype, ctx.ptr[slots[0]],
+                             reinterpret_cast<int32_t*>(ctx.ptr[slots[1]]), s.outer, s.L, s.inner);
+  }
+};
+
 }  // namespace
+
+std::unique_ptr<Instr> make_arg_reduce(const Decl& d) {
+  d.arity(2, 2, "(in, out)");
+  d.iparam_count(1, 1, "(axis,)");
+  const Slot& in = d.slot(0);
+  const int axis = axis_of(d, d.iparams[0], (int)in.shape.size());
+  d.dtype_is(1, "out", DType::i32);
+  Shape dropped = in.shape, kept = in.shape;
+  dropped.erase(dropped.begin() + axis);
+  kept[size_t(axis)] = 1;
+  if (d.slot(1).shape != kept) d.shape_is(1, "out", dropped);
+  auto r = std::make_unique<ArgReduce>();
+  r->is_max = d.op == "argmax";
+  r->dtype = in.dtype;
+  r->s = split(in.shape, axis);
+  if (r->s.L == 0 && r->s.outer * r->s.inner > 0)
+    d.fail(d.op + " over the empty axis " + std::to_string(axis) + " of " + d.name(0, "in"));
+  if (r->s.L > int64_t(INT32_MAX)) d.fail("axis too long for int32 indices");
+  d.describe_into(*r, {"in", "out"}, {false, true}, "axis=" + std::to_string(axis));
+  return r;
+}
 
 std::unique_ptr<Instr> make_reduce(const Decl& d) {
   d.arity(2, 2, "(in, out)");

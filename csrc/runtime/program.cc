@@ -127,6 +127,9 @@ const std::map<std::string, Factory>& factories() {
       {"copy", &make_copy},         {"fill", &make_fill},
       {"transpose", &make_transpose}, {"take", &make_take},
       {"one_hot", &make_one_hot},   {"optimizer", &make_optimizer},
+      {"take_along_axis", &make_along}, {"scatter_add_along", &make_along},
+      {"broadcast", &make_broadcast}, {"cast", &make_cast},
+      {"argmax", &make_arg_reduce}, {"argmin", &make_arg_reduce},
       {"callback", &make_callback}, {"fused", &make_fused},
   };
   return f;

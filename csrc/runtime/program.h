@@ -10,9 +10,10 @@
 // see raw pointers only.
 //
 // Files: program.cc (slots, arena, validation, run loop, bindings) and one file per
-// instruction family: instr_linalg.cc (gemm), instr_reduce.cc (reduce, softmax
-// family), instr_data.cc (copy, fill, transpose, take, one_hot), instr_optimizer.cc,
-// instr_callback.cc, instr_fused.cc.
+// instruction family: instr_linalg.cc (gemm), instr_reduce.cc (reduce, argmax/argmin,
+// softmax family), instr_data.cc (copy, fill, transpose, broadcast, cast),
+// instr_index.cc (take, take_along_axis, scatter_add_along, one_hot),
+// instr_optimizer.cc, instr_callback.cc, instr_fused.cc.
 #pragma once
 
 #include <cstdint>
@@ -113,6 +114,10 @@ std::unique_ptr<Instr> make_fill(const Decl& d);
 std::unique_ptr<Instr> make_transpose(const Decl& d);
 std::unique_ptr<Instr> make_take(const Decl& d);
 std::unique_ptr<Instr> make_one_hot(const Decl& d);
+std::unique_ptr<Instr> make_along(const Decl& d);  // take_along_axis, scatter_add_along
+std::unique_ptr<Instr> make_broadcast(const Decl& d);
+std::unique_ptr<Instr> make_cast(const Decl& d);
+std::unique_ptr<Instr> make_arg_reduce(const Decl& d);  // argmax, argmin
 std::unique_ptr<Instr> make_optimizer(const Decl& d);
 std::unique_ptr<Instr> make_callback(const Decl& d);
 std::unique_ptr<Instr> make_fused(const Decl& d);

@@ -163,7 +163,7 @@ def test_describe_has_one_line_per_instruction():
     assert lines[0].startswith("0: gemm(ta=0, tb=0, act=relu) a=s0:float32(4, 3)@ext0")
     assert "-> out=" in lines[0] and "@arena+" in lines[0]
     assert "rule=adam, scalars[0:7]=(gscale, clip, decay, alpha, beta_1, beta_2, epsilon)" in lines[-1]
-    assert "fn=mlp_program.<locals>.xent_grad" in lines[4]
+    assert "callback(fn=xent_grad, n_inputs=2)" in lines[4]
 
 
 # ------------------------------------------------------------ run() validation

@@ -182,6 +182,76 @@ def test_one_hot_equals_core(rng, axis):
     np.testing.assert_array_equal(out, _core.one_hot(labels, 4, axis, 0))
 
 
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_take_along_axis_equals_core(rng, axis):
+    x = rng.standard_normal((4, 5, 3)).astype("float32")
+    shape = list(x.shape)
+    shape[axis] = 2
+    idx = rng.integers(-x.shape[axis], x.shape[axis], shape).astype("int32")
+    out = np.empty(shape, "float32")
+    run1("take_along_axis", [x, idx, out], 0, (axis,))
+    np.testing.assert_array_equal(out, _core.take_along_axis(x, idx, axis))
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_scatter_add_along_equals_core(rng, axis):
+    g = rng.standard_normal((4, 6, 3)).astype("float32")
+    n = 5
+    idx = rng.integers(0, n, g.shape).astype("int64")  # repeated indices accumulate
+    shape = list(g.shape)
+    shape[axis] = n
+    out = np.full(shape, np.nan, "float32")
+    run1("scatter_add_along", [g, idx, out], 0, (axis,))
+    np.testing.assert_array_equal(out, _core.scatter_add_along(g, idx, axis, n))
+
+
+def test_gather_indices_are_checked_each_run(rng):
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    out = np.empty((2, 1), "float32")
+    p = _core.Program(0, [ext("float32", (2, 3), 0), ext("int32", (2, 1), 1), ext("float32", (2, 1), 2)],
+                      [("take_along_axis", (0, 1, 2), (1,), (), None)])
+    with pytest.raises(IndexError, match=r"take_along_axis: index 3 is out of bounds for axis 1 with size 3"):
+        p.run([x, np.array([[0], [3]], "int32"), out])
+    p.run([x, np.array([[2], [-3]], "int32"), out])
+    np.testing.assert_array_equal(out, [[2.0], [3.0]])
+
+
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_arg_reduce_equals_core(rng, op, axis):
+    x = rng.standard_normal((5, 6, 7)).astype("float32")
+    x[1, 2, 3] = np.nan
+    ref = getattr(_core, op)(x, axis)
+    out = np.empty(ref.shape, "int32")
+    run1(op, [x, out], 0, (axis,))
+    np.testing.assert_array_equal(out, ref)
+    keep = list(x.shape)
+    keep[axis] = 1
+    out = np.empty(keep, "int32")  # keepdims layout works too
+    run1(op, [x, out], 0, (axis,))
+    np.testing.assert_array_equal(out.reshape(ref.shape), ref)
+
+
+@pytest.mark.parametrize("src,dst", [((3, 1), (2, 3, 4)), ((4,), (3, 4)), ((), (2, 2)), ((2, 1, 3), (2, 5, 3))])
+def test_broadcast_equals_ops_broadcast_to(rng, src, dst):
+    x = np.asarray(rng.standard_normal(src), "float32")
+    out = np.empty(dst, "float32")
+    run1("broadcast", [x, out], 0)
+    np.testing.assert_array_equal(out, ops.broadcast_to(x, dst).numpy())
+
+
+@pytest.mark.parametrize("src,dst", [("float32", "int32"), ("int64", "float32"), ("float64", "float32"),
+                                     ("float32", "bool"), ("bool", "float32"), ("float32", "uint8")])
+def test_cast_equals_core_cast(rng, src, dst):
+    x = (rng.standard_normal((7, 9)) * 100).astype(src)
+    if src == "float32":
+        x[0, :3] = [np.nan, np.inf, -1e20]
+    out = np.empty((7, 9), dst)
+    run1("cast", [x, out], 0)
+    codes = {"float32": 0, "float64": 1, "int32": 2, "int64": 3, "bool": 4, "uint8": 5}
+    np.testing.assert_array_equal(out, _core.cast(x, codes[dst]))
+
+
 # ------------------------------------------------------------------- optimizer
 def _rule_cases():
     # (rule, number of state arrays incl. param, keyword hyper-parameters)
