@@ -52,6 +52,8 @@ class Program:
         head = (f"compiled in {self.compile_seconds * 1e3:.1f} ms; passes: "
                 + ", ".join(f"{k} {v}" for k, v in self.report.items()))
         parts = [head, self.graph.text(), self.memory.text()]
+        if getattr(self.executor, "lowering_error", None):
+            parts.append("runs on the Python interpreter: " + self.executor.lowering_error)
         if hasattr(self.executor, "text"):
             parts.append("native program:\n" + self.executor.text())
         return "\n".join(parts)
@@ -113,8 +115,13 @@ def _executor(graph):
     if NATIVE:
         try:
             return lower.NativeExecutor(graph)
-        except lower.NotLowerable:
-            pass
+        except lower.NotLowerable as e:
+            reason = str(e)
+        except (ValueError, TypeError) as e:  # the runtime refused an instruction
+            reason = f"the native runtime refused the program: {e}"
+        interpreter = Interpreter(graph)
+        interpreter.lowering_error = reason
+        return interpreter
     return Interpreter(graph)
 
 

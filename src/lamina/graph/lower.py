@@ -181,6 +181,18 @@ class _Builder:
             self.ops.append(_Op("reduce", ins, outs, [_REDUCE_KINDS[name]] + keep))
         elif name in ("softmax", "log_softmax") and ins[0].dtype in _FLOATS:
             self.ops.append(_Op(name, ins, outs, [node.attrs["axis"]]))
+        elif name in ("softmax_grad", "log_softmax_grad") and ins[0].dtype in _FLOATS:
+            self.ops.append(_Op("softmax_grad", ins, outs,
+                                [node.attrs["axis"], int(name == "log_softmax_grad")]))
+        elif name in ("take_along_axis", "scatter_add_along"):
+            self.ops.append(_Op(name, ins, outs, [node.attrs["axis"]]))
+        elif name in ("argmax", "argmin") and node.attrs["axis"] is not None \
+                and not node.attrs["keepdims"]:
+            self.ops.append(_Op(name, ins, outs, [node.attrs["axis"]]))
+        elif name == "broadcast_to":
+            self.ops.append(_Op("broadcast", ins, outs))
+        elif name == "cast":
+            self.ops.append(_Op("cast", ins, outs))
         elif name == "transpose":
             self.ops.append(_Op("transpose", ins, outs, node.attrs["perm"]))
         elif name == "reshape" and ins[0].kind == "node":
