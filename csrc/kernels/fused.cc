@@ -341,8 +341,8 @@ struct Builder {
         fail_value(at + "destination register " + std::to_string(in.dst) + " is out of range: " +
                    reg_range());
       if (in.dst < base)
-        fail_value(at + "destination register " + std::to_string(in.dst) + " is an " +
-                   (in.dst < n_in ? "input" : "constant") +
+        fail_value(at + "destination register " + std::to_string(in.dst) + " is " +
+                   (in.dst < n_in ? "an input" : "a constant") +
                    " register (read-only); write to a temporary, " + std::to_string(base) + " or above");
       st.dst = base + i;
       cur[in.dst] = base + i;
