@@ -21,6 +21,7 @@ NB_MODULE(_core, m) {
   lamina::bind_conv(m);
   lamina::bind_pooling(m);
   lamina::bind_fused(m);
+  lamina::bind_runtime(m);
   m.def("blas_config", []() { return std::string(scipy_openblas_get_config()); },
         "The OpenBLAS build lamina's matmul calls into.");
   m.def("set_blas_threads", [](int n) { scipy_openblas_set_num_threads(n); });

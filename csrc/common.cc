@@ -37,7 +37,7 @@ size_t dtype_size(DType dt) {
   return 4;
 }
 
-static bool dtype_from_npy(int t, DType* out) {
+bool dtype_from_npy(int t, DType* out) {
   switch (t) {
     case NPY_FLOAT32: *out = DType::f32; return true;
     case NPY_FLOAT64: *out = DType::f64; return true;
@@ -51,6 +51,15 @@ static bool dtype_from_npy(int t, DType* out) {
   if (t == NPY_LONGLONG && sizeof(long long) == 8) { *out = DType::i64; return true; }
   if (t == NPY_LONG && sizeof(long) == 8) { *out = DType::i64; return true; }
   if (t == NPY_INT && sizeof(int) == 4) { *out = DType::i32; return true; }
+  return false;
+}
+
+bool dtype_from_name(const std::string& name, DType* out) {
+  for (int k = 0; k <= int(DType::u8); ++k)
+    if (name == dtype_name(DType(k))) {
+      *out = DType(k);
+      return true;
+    }
   return false;
 }
 

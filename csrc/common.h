@@ -27,6 +27,10 @@ const char* dtype_name(DType dt);
 int dtype_to_npy(DType dt);
 size_t dtype_size(DType dt);
 inline bool is_float(DType dt) { return dt == DType::f32 || dt == DType::f64; }
+// Maps a NumPy type number to a DType; false when lamina does not support it.
+bool dtype_from_npy(int npy_type, DType* out);
+// Parses a dtype name as dtype_name writes it ("float32", ...); false if unknown.
+bool dtype_from_name(const std::string& name, DType* out);
 
 // A checked, C-contiguous view of a NumPy array. Holds a borrowed reference; the
 // caller keeps the array alive for the duration of the call.
@@ -105,5 +109,6 @@ void bind_image(nb::module_& m);
 void bind_conv(nb::module_& m);
 void bind_pooling(nb::module_& m);
 void bind_fused(nb::module_& m);
+void bind_runtime(nb::module_& m);
 
 }  // namespace lamina

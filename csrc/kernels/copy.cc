@@ -6,17 +6,12 @@
 #include <type_traits>
 
 #include "common.h"
+#include "kernels/copy.h"
 
 namespace lamina {
 namespace {
 
-// Raw description of any NumPy array (any strides, including negative and 0).
-struct Strided {
-  char* data;
-  DType dtype;
-  Shape shape;
-  std::vector<int64_t> strides;  // bytes
-};
+using kernels::Strided;
 
 Strided strided_of(nb::handle h, const char* op, const char* arg, bool writable) {
   if (!PyArray_Check(h.ptr()))
@@ -44,45 +39,7 @@ Strided strided_of(nb::handle h, const char* op, const char* arg, bool writable)
   return s;
 }
 
-// Copies src into dst element by element; both have the same shape and dtype.
-void strided_copy(const Strided& dst, const Strided& src) {
-  const int nd = (int)dst.shape.size();
-  int64_t total = 1;
-  for (int64_t d : dst.shape) total *= d;
-  if (total == 0) return;
-  const size_t es = dtype_size(dst.dtype);
-  if (nd == 0) { std::memcpy(dst.data, src.data, es); return; }
-  const int64_t L = dst.shape[nd - 1];
-  const int64_t ds = dst.strides[nd - 1], ss = src.strides[nd - 1];
-  const int64_t rows = total / L;
-  std::vector<int64_t> idx(nd, 0);
-  char* dp = dst.data;
-  const char* sp = src.data;
-  for (int64_t r = 0; r < rows; ++r) {
-    if (ds == (int64_t)es && ss == (int64_t)es) {
-      std::memcpy(dp, sp, L * es);
-    } else {
-      switch (es) {
-        case 1: for (int64_t i = 0; i < L; ++i) dp[i * ds] = sp[i * ss]; break;
-        case 4:
-          for (int64_t i = 0; i < L; ++i)
-            *reinterpret_cast<uint32_t*>(dp + i * ds) = *reinterpret_cast<const uint32_t*>(sp + i * ss);
-          break;
-        default:
-          for (int64_t i = 0; i < L; ++i)
-            *reinterpret_cast<uint64_t*>(dp + i * ds) = *reinterpret_cast<const uint64_t*>(sp + i * ss);
-      }
-    }
-    for (int a = nd - 2; a >= 0; --a) {
-      dp += dst.strides[a];
-      sp += src.strides[a];
-      if (++idx[a] < dst.shape[a]) break;
-      dp -= idx[a] * dst.strides[a];
-      sp -= idx[a] * src.strides[a];
-      idx[a] = 0;
-    }
-  }
-}
+using kernels::strided_copy;
 
 nb::object copy(nb::handle xh) {
   Strided s = strided_of(xh, "copy", "x", false);
@@ -134,17 +91,7 @@ nb::object cast(nb::handle xh, int to_code) {
   View o;
   nb::object out = new_array(to, x.shape, &o);
   GilRelease nogil(x.size >= kParallelGrain);
-  dispatch_all(x.dtype, [&](auto ftag) {
-    using F = decltype(ftag);
-    dispatch_all(to, [&](auto ttag) {
-      using T = decltype(ttag);
-      const F* s = x.ptr<F>();
-      T* d = o.ptr<T>();
-      const int64_t n = x.size;
-#pragma omp parallel for simd if (n >= kParallelGrain) schedule(static)
-      for (int64_t i = 0; i < n; ++i) d[i] = convert<T, F>(s[i]);
-    });
-  });
+  kernels::cast_into(x.dtype, to, x.data, o.data, x.size);
   return out;
 }
 
@@ -191,6 +138,59 @@ nb::object eye(int64_t n, int64_t m, int64_t k, int code) {
 }
 
 }  // namespace
+
+void kernels::cast_into(DType from, DType to, const void* x, void* y, int64_t n) {
+  dispatch_all(from, [&](auto ftag) {
+    using F = decltype(ftag);
+    dispatch_all(to, [&](auto ttag) {
+      using T = decltype(ttag);
+      const F* s = static_cast<const F*>(x);
+      T* d = static_cast<T*>(y);
+#pragma omp parallel for simd if (n >= kParallelGrain) schedule(static)
+      for (int64_t i = 0; i < n; ++i) d[i] = convert<T, F>(s[i]);
+    });
+  });
+}
+
+// Copies src into dst element by element; both have the same shape and dtype.
+void kernels::strided_copy(const Strided& dst, const Strided& src) {
+  const int nd = (int)dst.shape.size();
+  int64_t total = 1;
+  for (int64_t d : dst.shape) total *= d;
+  if (total == 0) return;
+  const size_t es = dtype_size(dst.dtype);
+  if (nd == 0) { std::memcpy(dst.data, src.data, es); return; }
+  const int64_t L = dst.shape[nd - 1];
+  const int64_t ds = dst.strides[nd - 1], ss = src.strides[nd - 1];
+  const int64_t rows = total / L;
+  std::vector<int64_t> idx(nd, 0);
+  char* dp = dst.data;
+  const char* sp = src.data;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (ds == (int64_t)es && ss == (int64_t)es) {
+      std::memcpy(dp, sp, L * es);
+    } else {
+      switch (es) {
+        case 1: for (int64_t i = 0; i < L; ++i) dp[i * ds] = sp[i * ss]; break;
+        case 4:
+          for (int64_t i = 0; i < L; ++i)
+            *reinterpret_cast<uint32_t*>(dp + i * ds) = *reinterpret_cast<const uint32_t*>(sp + i * ss);
+          break;
+        default:
+          for (int64_t i = 0; i < L; ++i)
+            *reinterpret_cast<uint64_t*>(dp + i * ds) = *reinterpret_cast<const uint64_t*>(sp + i * ss);
+      }
+    }
+    for (int a = nd - 2; a >= 0; --a) {
+      dp += dst.strides[a];
+      sp += src.strides[a];
+      if (++idx[a] < dst.shape[a]) break;
+      dp -= idx[a] * dst.strides[a];
+      sp -= idx[a] * src.strides[a];
+      idx[a] = 0;
+    }
+  }
+}
 
 void bind_copy(nb::module_& m) {
   m.def("copy", &copy, nb::arg("x"), "A C-contiguous copy of any (strided) array.");

@@ -81,7 +81,8 @@ template <int N, class F> inline void visit_op(int op, F&& f) {
 }
 
 // ------------------------------------------------------------ scalar helpers
-template <class T> inline T sigmoid(T x) { return T(1) / (T(1) + vm::exp(-x)); }
+// The logistic function of vecmath.h, shared with the gemm epilogue (same bits).
+using vm::sigmoid;
 
 // Python-style floor division and modulo (NumPy's divmod semantics).
 template <class T> inline void float_divmod(T a, T b, T* div_out, T* mod_out) {

@@ -674,8 +674,8 @@ DType dtype_from(nb::handle h, const std::string& what) {
   } else {
     fail_type("FusedKernel: " + what + " must be a dtype name, got " + Py_TYPE(h.ptr())->tp_name);
   }
-  for (DType dt : {DType::f32, DType::f64, DType::i32, DType::i64, DType::b8, DType::u8})
-    if (name == dtype_name(dt)) return dt;
+  DType dt;
+  if (dtype_from_name(name, &dt)) return dt;
   fail_type("FusedKernel: " + what + " is '" + name +
             "', expected one of float32, float64, int32, int64, bool, uint8");
 }

@@ -11,6 +11,7 @@
 #include <nanobind/stl/string.h>
 
 #include "common.h"
+#include "kernels/index.h"
 
 namespace lamina {
 namespace {
@@ -249,20 +250,8 @@ nb::object take_along_axis(nb::handle xh, nb::handle ih, int64_t axis_in) {
   View o;
   nb::object out = new_array(x.dtype, iv.shape, &o);
   const int64_t outer = prod(x.shape, 0, axis), inner = prod(x.shape, axis + 1, x.shape.size());
-  const int64_t* ip = idx.data();
   GilRelease nogil(o.size >= kParallelGrain);
-  dispatch_all(x.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = x.ptr<T>();
-    T* dst = o.ptr<T>();
-    const bool par = outer > 1 && o.size * int64_t(sizeof(T)) >= kParallelBytes;
-#pragma omp parallel for if (par) schedule(static)
-    for (int64_t r = 0; r < outer; ++r)
-      for (int64_t j = 0; j < m; ++j) {
-        const int64_t base = (r * m + j) * inner;
-        for (int64_t k = 0; k < inner; ++k) dst[base + k] = src[(r * n + ip[base + k]) * inner + k];
-      }
-  });
+  kernels::take_along_axis_into(x.dtype, x.data, idx.data(), o.data, outer, n, m, inner);
   return out;
 }
 
@@ -283,21 +272,9 @@ nb::object scatter_add_along(nb::handle gh, nb::handle ih, int64_t axis_in, int6
   nb::object out = new_array(g.dtype, out_shape, &o);
   const int64_t m = g.shape[axis];
   const int64_t outer = prod(g.shape, 0, axis), inner = prod(g.shape, axis + 1, g.shape.size());
-  const int64_t* ip = idx.data();
+  if (g.dtype == DType::b8) fail_type("scatter_add_along: bool values cannot be added");
   GilRelease nogil(g.size >= kParallelGrain);
-  dispatch_numeric(g.dtype, "scatter_add_along", [&](auto tag) {
-    using T = decltype(tag);
-    T* dst = o.ptr<T>();
-    const T* src = g.ptr<T>();
-    std::memset(static_cast<void*>(dst), 0, size_t(o.size) * sizeof(T));
-    const bool par = outer > 1 && g.size * int64_t(sizeof(T)) >= kParallelBytes;
-#pragma omp parallel for if (par) schedule(static)
-    for (int64_t r = 0; r < outer; ++r)
-      for (int64_t j = 0; j < m; ++j) {
-        const int64_t base = (r * m + j) * inner;
-        for (int64_t k = 0; k < inner; ++k) dst[(r * n + ip[base + k]) * inner + k] += src[base + k];
-      }
-  });
+  kernels::scatter_add_along_into(g.dtype, g.data, idx.data(), o.data, outer, n, m, inner);
   return out;
 }
 
@@ -427,6 +404,41 @@ nb::object repeat_index(nb::handle ch, int64_t n) {
 }
 
 }  // namespace
+
+void kernels::take_along_axis_into(DType dt, const void* x, const int64_t* ip, void* out,
+                                   int64_t outer, int64_t n, int64_t m, int64_t inner) {
+  dispatch_all(dt, [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = static_cast<const T*>(x);
+    T* dst = static_cast<T*>(out);
+    const bool par = outer > 1 && outer * m * inner * int64_t(sizeof(T)) >= kParallelBytes;
+#pragma omp parallel for if (par) schedule(static)
+    for (int64_t r = 0; r < outer; ++r)
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t base = (r * m + j) * inner;
+        for (int64_t k = 0; k < inner; ++k) dst[base + k] = src[(r * n + ip[base + k]) * inner + k];
+      }
+  });
+}
+
+void kernels::scatter_add_along_into(DType dt, const void* g, const int64_t* ip, void* out,
+                                     int64_t outer, int64_t n, int64_t m, int64_t inner) {
+  dispatch_all(dt, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (!std::is_same_v<T, bool>) {
+      T* dst = static_cast<T*>(out);
+      const T* src = static_cast<const T*>(g);
+      std::memset(static_cast<void*>(dst), 0, size_t(outer * n * inner) * sizeof(T));
+      const bool par = outer > 1 && outer * m * inner * int64_t(sizeof(T)) >= kParallelBytes;
+#pragma omp parallel for if (par) schedule(static)
+      for (int64_t r = 0; r < outer; ++r)
+        for (int64_t j = 0; j < m; ++j) {
+          const int64_t base = (r * m + j) * inner;
+          for (int64_t k = 0; k < inner; ++k) dst[(r * n + ip[base + k]) * inner + k] += src[base + k];
+        }
+    }
+  });
+}
 
 void bind_index(nb::module_& m) {
   m.def("concatenate", &concatenate, nb::arg("xs"), nb::arg("axis"),

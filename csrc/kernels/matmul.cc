@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "common.h"
+#include "kernels/matmul.h"
 
 namespace lamina {
 namespace {
@@ -41,24 +42,11 @@ bool try_gemv(Gemv gemv, bool ta, bool tb, int64_t M, int64_t N, int64_t K, cons
   return false;
 }
 
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
-          const float* B, int64_t ldb, float* C, int64_t ldc) {
-  if (try_gemv<float>(scipy_cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
-  scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    (blasint)M, (blasint)N, (blasint)K, 1.0f, A, (blasint)lda, B, (blasint)ldb, 0.0f,
-                    C, (blasint)ldc);
-}
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
-          const double* B, int64_t ldb, double* C, int64_t ldc) {
-  if (try_gemv<double>(scipy_cblas_dgemv, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
-  scipy_cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    (blasint)M, (blasint)N, (blasint)K, 1.0, A, (blasint)lda, B, (blasint)ldb, 0.0,
-                    C, (blasint)ldc);
-}
 // Integer matmul: no BLAS; a plain cache-friendly i-k-j loop.
 template <class T>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
           const T* B, int64_t ldb, T* C, int64_t ldc) {
+  static_assert(!std::is_floating_point_v<T>, "floats go to BLAS (kernels::gemm)");
   for (int64_t i = 0; i < M; ++i) {
     T* c = C + i * ldc;
     for (int64_t j = 0; j < N; ++j) c[j] = T(0);
@@ -73,6 +61,8 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t
     }
   }
 }
+
+using kernels::gemm;
 
 nb::object matmul(nb::handle ah, nb::handle bh, bool ta, bool tb) {
   View a = view_of(ah, "matmul", "x1");
@@ -156,6 +146,25 @@ nb::object matmul(nb::handle ah, nb::handle bh, bool ta, bool tb) {
 }
 
 }  // namespace
+
+namespace kernels {
+
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+          const float* B, int64_t ldb, float* C, int64_t ldc) {
+  if (try_gemv<float>(scipy_cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
+  scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    (blasint)M, (blasint)N, (blasint)K, 1.0f, A, (blasint)lda, B, (blasint)ldb, 0.0f,
+                    C, (blasint)ldc);
+}
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
+          const double* B, int64_t ldb, double* C, int64_t ldc) {
+  if (try_gemv<double>(scipy_cblas_dgemv, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
+  scipy_cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    (blasint)M, (blasint)N, (blasint)K, 1.0, A, (blasint)lda, B, (blasint)ldb, 0.0,
+                    C, (blasint)ldc);
+}
+
+}  // namespace kernels
 
 void bind_matmul(nb::module_& m) {
   m.def("matmul", &matmul, nb::arg("x1"), nb::arg("x2"), nb::arg("transpose_a") = false,

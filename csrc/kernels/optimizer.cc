@@ -16,6 +16,10 @@
 // Per element: g = clamp(grad * gscale, -clip, clip); p -= p * decay; then the
 // optimizer's own rule (see each kernel). Scalars arrive as doubles (computed in
 // Python per step) and are rounded to the array dtype once.
+//
+// Each rule's element loop is a raw-pointer step (kernels/optimizer.h) that the
+// compiled executor's `optimizer` instruction calls too: eager and compiled
+// training steps update weights with the very same code.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "common.h"
+#include "kernels/optimizer.h"
 
 namespace lamina {
 namespace {
@@ -156,29 +161,57 @@ template <class F> void run(const Update& u, F&& body) {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// Typed arguments of one step: grad, the state arrays read (I) and written (O).
+template <class T> struct Args {
+  int64_t n;
+  bool par;
+  const T* G;
+  const T* I[4];
+  T* O[4];
+  int ns;
+};
+
+// Turns a rule's typed body into a kernels::OptimizerStep.
+template <class Rule>
+void step_of(DType dt, int64_t n, const void* grad, const void* const* in, void* const* out,
+             int n_state, const double* s) {
+  auto go = [&](auto tag) {
+    using T = decltype(tag);
+    Args<T> a{n, n >= kParallelGrain, static_cast<const T*>(grad), {}, {}, n_state};
+    for (int k = 0; k < n_state && k < 4; ++k) {
+      a.I[k] = static_cast<const T*>(in[k]);
+      a.O[k] = static_cast<T*>(out[k]);
+    }
+    Rule::run(a, Pre<T>(s[0], s[1], s[2]), s + 3);
+  };
+  if (dt == DType::f32) go(float{});
+  else go(double{});
+}
+
+std::string any_count(int, const double*) { return std::string(); }
+
 // ------------------------------------------------------------------ kernels
-// SGD: state (param[, momentum]).
+// Each rule's `run` gets the prologue (gscale, clip, decay) and h, its own
+// hyper-parameters in the order of its binding's keyword arguments.
+
+// SGD: state (param[, momentum]); h = (lr, momentum, nesterov).
 //   with momentum: m = m*momentum - g*lr; p += nesterov ? m*momentum - g*lr : m
 //   without:       p -= g*lr
-nb::tuple sgd_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
-                     double clip, double decay, double lr, double momentum, bool nesterov) {
-  Update u = prepare("sgd_update", grad, state, out, 1, 2);
-  const bool has_m = u.in.size() == 2;
-  run(u, [&](auto tag) {
-    using T = decltype(tag);
-    const Pre<T> pre(gscale, clip, decay);
-    const T tlr = (T)lr, mom = (T)momentum;
-    const T* G = u.grad.ptr<T>();
-    const T* P = u.in[0].ptr<T>();
-    T* Po = u.out[0].ptr<T>();
-    if (!has_m) {
-      for_each(u.n, u.par, [&](int64_t i) { Po[i] = pre.p(P[i]) - pre.g(G[i]) * tlr; });
+struct Sgd {
+  template <class T> static void run(const Args<T>& a, const Pre<T>& pre, const double* h) {
+    const T tlr = (T)h[0], mom = (T)h[1];
+    const bool nesterov = h[2] != 0.0;
+    const T* G = a.G;
+    const T* P = a.I[0];
+    T* Po = a.O[0];
+    if (a.ns == 1) {
+      for_each(a.n, a.par, [&](int64_t i) { Po[i] = pre.p(P[i]) - pre.g(G[i]) * tlr; });
       return;
     }
-    const T* M = u.in[1].ptr<T>();
-    T* Mo = u.out[1].ptr<T>();
+    const T* M = a.I[1];
+    T* Mo = a.O[1];
     if (nesterov) {
-      for_each(u.n, u.par, [&](int64_t i) {
+      for_each(a.n, a.par, [&](int64_t i) {
         const T g = pre.g(G[i]);
         const T p = pre.p(P[i]);
         const T m = M[i] * mom - g * tlr;
@@ -186,7 +219,7 @@ nb::tuple sgd_update(nb::handle grad, nb::handle state, nb::handle out, double g
         Po[i] = p + (m * mom - g * tlr);
       });
     } else {
-      for_each(u.n, u.par, [&](int64_t i) {
+      for_each(a.n, a.par, [&](int64_t i) {
         const T g = pre.g(G[i]);
         const T p = pre.p(P[i]);
         const T m = M[i] * mom - g * tlr;
@@ -194,27 +227,21 @@ nb::tuple sgd_update(nb::handle grad, nb::handle state, nb::handle out, double g
         Po[i] = p + m;
       });
     }
-  });
-  return u.result();
-}
+  }
+};
 
-// Adam / AdamW: state (param, m, v[, v_hat]) (v_hat: amsgrad).
+// Adam / AdamW: state (param, m, v[, v_hat]) (v_hat: amsgrad); h = (alpha, beta_1,
+// beta_2, epsilon).
 //   m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2); [v_hat = max(v_hat, v)]
 //   p -= m * alpha / (sqrt(v or v_hat) + eps),  alpha = lr sqrt(1 - b2^t) / (1 - b1^t)
-nb::tuple adam_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
-                      double clip, double decay, double alpha, double beta_1, double beta_2,
-                      double epsilon) {
-  Update u = prepare("adam_update", grad, state, out, 3, 4);
-  const bool ams = u.in.size() == 4;
-  run(u, [&](auto tag) {
-    using T = decltype(tag);
-    const Pre<T> pre(gscale, clip, decay);
-    const T a = (T)alpha, c1 = (T)(1.0 - beta_1), c2 = (T)(1.0 - beta_2), eps = (T)epsilon;
-    const T* G = u.grad.ptr<T>();
-    const T *P = u.in[0].ptr<T>(), *M = u.in[1].ptr<T>(), *V = u.in[2].ptr<T>();
-    T *Po = u.out[0].ptr<T>(), *Mo = u.out[1].ptr<T>(), *Vo = u.out[2].ptr<T>();
-    if (!ams) {
-      for_each(u.n, u.par, [&](int64_t i) {
+struct Adam {
+  template <class T> static void run(const Args<T>& a, const Pre<T>& pre, const double* h) {
+    const T al = (T)h[0], c1 = (T)(1.0 - h[1]), c2 = (T)(1.0 - h[2]), eps = (T)h[3];
+    const T* G = a.G;
+    const T *P = a.I[0], *M = a.I[1], *V = a.I[2];
+    T *Po = a.O[0], *Mo = a.O[1], *Vo = a.O[2];
+    if (a.ns == 3) {
+      for_each(a.n, a.par, [&](int64_t i) {
         const T g = pre.g(G[i]);
         const T p = pre.p(P[i]);
         T m = M[i], v = V[i];
@@ -222,12 +249,12 @@ nb::tuple adam_update(nb::handle grad, nb::handle state, nb::handle out, double 
         v += (g * g - v) * c2;
         Mo[i] = m;
         Vo[i] = v;
-        Po[i] = p - (m * a) / (std::sqrt(v) + eps);
+        Po[i] = p - (m * al) / (std::sqrt(v) + eps);
       });
     } else {
-      const T* VH = u.in[3].ptr<T>();
-      T* VHo = u.out[3].ptr<T>();
-      for_each(u.n, u.par, [&](int64_t i) {
+      const T* VH = a.I[3];
+      T* VHo = a.O[3];
+      for_each(a.n, a.par, [&](int64_t i) {
         const T g = pre.g(G[i]);
         const T p = pre.p(P[i]);
         T m = M[i], v = V[i];
@@ -238,40 +265,46 @@ nb::tuple adam_update(nb::handle grad, nb::handle state, nb::handle out, double 
         Mo[i] = m;
         Vo[i] = v;
         VHo[i] = vh;
-        Po[i] = p - (m * a) / (std::sqrt(vh) + eps);
+        Po[i] = p - (m * al) / (std::sqrt(vh) + eps);
       });
     }
-  });
-  return u.result();
-}
+  }
+};
 
-// RMSprop: state (param, velocity[, momentum][, average_gradient]).
+// RMSprop: state (param, velocity[, momentum][, average_gradient]); h = (lr, rho,
+// momentum, epsilon, centered). The momentum slot exists iff momentum > 0, the
+// average_gradient slot iff centered.
 //   vel = rho vel + (1 - rho) g^2; [avg = rho avg + (1 - rho) g]
 //   inc = lr g / sqrt(vel [- avg^2] + eps); [mom = momentum mom + inc; p -= mom] else p -= inc
-nb::tuple rmsprop_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
-                         double clip, double decay, double lr, double rho, double momentum,
-                         double epsilon, bool centered) {
-  const size_t want = 2 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0);
-  Update u = prepare("rmsprop_update", grad, state, out, want, want);
-  const bool has_m = momentum > 0;
-  run(u, [&](auto tag) {
-    using T = decltype(tag);
-    const Pre<T> pre(gscale, clip, decay);
-    const T tlr = (T)lr, r = (T)rho, cr = (T)(1.0 - rho), mom = (T)momentum, eps = (T)epsilon;
-    const T* G = u.grad.ptr<T>();
-    const T *P = u.in[0].ptr<T>(), *V = u.in[1].ptr<T>();
-    T *Po = u.out[0].ptr<T>(), *Vo = u.out[1].ptr<T>();
-    const T* M = has_m ? u.in[2].ptr<T>() : nullptr;
-    T* Mo = has_m ? u.out[2].ptr<T>() : nullptr;
-    const size_t ka = has_m ? 3 : 2;
-    const T* A = centered ? u.in[ka].ptr<T>() : nullptr;
-    T* Ao = centered ? u.out[ka].ptr<T>() : nullptr;
-    for_each(u.n, u.par, [&](int64_t i) {
+struct Rmsprop {
+  static bool has_momentum(const double* h) { return h[2] > 0; }
+  static bool centered(const double* h) { return h[4] != 0.0; }
+  static std::string check(int n_state, const double* s) {
+    const double* h = s + 3;
+    const int want = 2 + (has_momentum(h) ? 1 : 0) + (centered(h) ? 1 : 0);
+    if (n_state == want) return std::string();
+    return "rmsprop with momentum=" + std::to_string(h[2]) + " and centered=" +
+           (centered(h) ? "True" : "False") + " takes " + std::to_string(want) +
+           " state arrays (param, velocity" + (has_momentum(h) ? ", momentum" : "") +
+           (centered(h) ? ", average_gradient" : "") + "), got " + std::to_string(n_state);
+  }
+  template <class T> static void run(const Args<T>& a, const Pre<T>& pre, const double* h) {
+    const bool has_m = has_momentum(h), cen = centered(h);
+    const T tlr = (T)h[0], r = (T)h[1], cr = (T)(1.0 - h[1]), mom = (T)h[2], eps = (T)h[3];
+    const T* G = a.G;
+    const T *P = a.I[0], *V = a.I[1];
+    T *Po = a.O[0], *Vo = a.O[1];
+    const T* M = has_m ? a.I[2] : nullptr;
+    T* Mo = has_m ? a.O[2] : nullptr;
+    const int ka = has_m ? 3 : 2;
+    const T* A = cen ? a.I[ka] : nullptr;
+    T* Ao = cen ? a.O[ka] : nullptr;
+    for_each(a.n, a.par, [&](int64_t i) {
       const T g = pre.g(G[i]);
       const T p = pre.p(P[i]);
       const T v = r * V[i] + cr * (g * g);
       T denom;
-      if (centered) {
+      if (cen) {
         const T avg = r * A[i] + cr * g;
         Ao[i] = avg;
         denom = v - avg * avg + eps;
@@ -288,46 +321,38 @@ nb::tuple rmsprop_update(nb::handle grad, nb::handle state, nb::handle out, doub
         Po[i] = p - inc;
       }
     });
-  });
-  return u.result();
-}
+  }
+};
 
-// Adagrad: state (param, accumulator). acc += g^2; p -= lr g / sqrt(acc + eps)
-nb::tuple adagrad_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
-                         double clip, double decay, double lr, double epsilon) {
-  Update u = prepare("adagrad_update", grad, state, out, 2, 2);
-  run(u, [&](auto tag) {
-    using T = decltype(tag);
-    const Pre<T> pre(gscale, clip, decay);
-    const T tlr = (T)lr, eps = (T)epsilon;
-    const T* G = u.grad.ptr<T>();
-    const T *P = u.in[0].ptr<T>(), *Acc = u.in[1].ptr<T>();
-    T *Po = u.out[0].ptr<T>(), *Acco = u.out[1].ptr<T>();
-    for_each(u.n, u.par, [&](int64_t i) {
+// Adagrad: state (param, accumulator); h = (lr, epsilon).
+//   acc += g^2; p -= lr g / sqrt(acc + eps)
+struct Adagrad {
+  template <class T> static void run(const Args<T>& a, const Pre<T>& pre, const double* h) {
+    const T tlr = (T)h[0], eps = (T)h[1];
+    const T* G = a.G;
+    const T *P = a.I[0], *Acc = a.I[1];
+    T *Po = a.O[0], *Acco = a.O[1];
+    for_each(a.n, a.par, [&](int64_t i) {
       const T g = pre.g(G[i]);
       const T p = pre.p(P[i]);
       const T acc = Acc[i] + g * g;
       Acco[i] = acc;
       Po[i] = p - (tlr * g) / std::sqrt(acc + eps);
     });
-  });
-  return u.result();
-}
+  }
+};
 
-// Adadelta: state (param, accumulated_grad, accumulated_delta_var).
+// Adadelta: state (param, accumulated_grad, accumulated_delta_var); h = (lr, rho,
+// epsilon).
 //   ag = rho ag + (1 - rho) g^2; d = -sqrt(adv + eps) g / sqrt(ag + eps)
 //   adv = rho adv + (1 - rho) d^2; p += lr d
-nb::tuple adadelta_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
-                          double clip, double decay, double lr, double rho, double epsilon) {
-  Update u = prepare("adadelta_update", grad, state, out, 3, 3);
-  run(u, [&](auto tag) {
-    using T = decltype(tag);
-    const Pre<T> pre(gscale, clip, decay);
-    const T tlr = (T)lr, r = (T)rho, cr = (T)(1.0 - rho), eps = (T)epsilon;
-    const T* G = u.grad.ptr<T>();
-    const T *P = u.in[0].ptr<T>(), *AG = u.in[1].ptr<T>(), *AD = u.in[2].ptr<T>();
-    T *Po = u.out[0].ptr<T>(), *AGo = u.out[1].ptr<T>(), *ADo = u.out[2].ptr<T>();
-    for_each(u.n, u.par, [&](int64_t i) {
+struct Adadelta {
+  template <class T> static void run(const Args<T>& a, const Pre<T>& pre, const double* h) {
+    const T tlr = (T)h[0], r = (T)h[1], cr = (T)(1.0 - h[1]), eps = (T)h[2];
+    const T* G = a.G;
+    const T *P = a.I[0], *AG = a.I[1], *AD = a.I[2];
+    T *Po = a.O[0], *AGo = a.O[1], *ADo = a.O[2];
+    for_each(a.n, a.par, [&](int64_t i) {
       const T g = pre.g(G[i]);
       const T p = pre.p(P[i]);
       const T ad_in = AD[i];
@@ -337,25 +362,18 @@ nb::tuple adadelta_update(nb::handle grad, nb::handle state, nb::handle out, dou
       ADo[i] = r * ad_in + cr * (d * d);
       Po[i] = p + tlr * d;
     });
-  });
-  return u.result();
-}
+  }
+};
 
-// Adamax: state (param, m, norm).
+// Adamax: state (param, m, norm); h = (lr, beta_1, beta_2, epsilon, bias_correction).
 //   m += (g - m)(1 - b1); u = max(b2 u, |g|); p -= lr m / ((1 - b1^t)(u + eps))
-nb::tuple adamax_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
-                        double clip, double decay, double lr, double beta_1, double beta_2,
-                        double epsilon, double bias_correction) {
-  Update u = prepare("adamax_update", grad, state, out, 3, 3);
-  run(u, [&](auto tag) {
-    using T = decltype(tag);
-    const Pre<T> pre(gscale, clip, decay);
-    const T tlr = (T)lr, c1 = (T)(1.0 - beta_1), b2 = (T)beta_2, eps = (T)epsilon,
-            bc = (T)bias_correction;
-    const T* G = u.grad.ptr<T>();
-    const T *P = u.in[0].ptr<T>(), *M = u.in[1].ptr<T>(), *U = u.in[2].ptr<T>();
-    T *Po = u.out[0].ptr<T>(), *Mo = u.out[1].ptr<T>(), *Uo = u.out[2].ptr<T>();
-    for_each(u.n, u.par, [&](int64_t i) {
+struct Adamax {
+  template <class T> static void run(const Args<T>& a, const Pre<T>& pre, const double* h) {
+    const T tlr = (T)h[0], c1 = (T)(1.0 - h[1]), b2 = (T)h[2], eps = (T)h[3], bc = (T)h[4];
+    const T* G = a.G;
+    const T *P = a.I[0], *M = a.I[1], *U = a.I[2];
+    T *Po = a.O[0], *Mo = a.O[1], *Uo = a.O[2];
+    for_each(a.n, a.par, [&](int64_t i) {
       const T g = pre.g(G[i]);
       const T p = pre.p(P[i]);
       T m = M[i];
@@ -365,30 +383,24 @@ nb::tuple adamax_update(nb::handle grad, nb::handle state, nb::handle out, doubl
       Uo[i] = un;
       Po[i] = p - (tlr * m) / (bc * (un + eps));
     });
-  });
-  return u.result();
-}
+  }
+};
 
-// Nadam: state (param, m, v).
+// Nadam: state (param, m, v); h = (lr, beta_1, beta_2, epsilon, u_next, d_m, u_g,
+// d_g, d_v).
 //   m += (g - m)(1 - b1); v += (g^2 - v)(1 - b2)
 //   m_hat = u_next m / d_m + u_g g / d_g; v_hat = v / d_v; p -= m_hat lr / (sqrt(v_hat) + eps)
 // with u_next = u_{t+1}, d_m = 1 - prod_{t+1}, u_g = 1 - u_t, d_g = 1 - prod_t,
 // d_v = 1 - b2^t (divisions kept in Keras's order so float32 results agree closely).
-nb::tuple nadam_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
-                       double clip, double decay, double lr, double beta_1, double beta_2,
-                       double epsilon, double u_next, double d_m, double u_g, double d_g,
-                       double d_v) {
-  Update u = prepare("nadam_update", grad, state, out, 3, 3);
-  run(u, [&](auto tag) {
-    using T = decltype(tag);
-    const Pre<T> pre(gscale, clip, decay);
+struct Nadam {
+  template <class T> static void run(const Args<T>& a, const Pre<T>& pre, const double* h) {
     // Keras's Nadam and Lion form 1 - beta in the variable's dtype.
-    const T tlr = (T)lr, c1 = T(1) - (T)beta_1, c2 = T(1) - (T)beta_2, eps = (T)epsilon,
-            un = (T)u_next, dm = (T)d_m, ug = (T)u_g, dg = (T)d_g, dv = (T)d_v;
-    const T* G = u.grad.ptr<T>();
-    const T *P = u.in[0].ptr<T>(), *M = u.in[1].ptr<T>(), *V = u.in[2].ptr<T>();
-    T *Po = u.out[0].ptr<T>(), *Mo = u.out[1].ptr<T>(), *Vo = u.out[2].ptr<T>();
-    for_each(u.n, u.par, [&](int64_t i) {
+    const T tlr = (T)h[0], c1 = T(1) - (T)h[1], c2 = T(1) - (T)h[2], eps = (T)h[3],
+            un = (T)h[4], dm = (T)h[5], ug = (T)h[6], dg = (T)h[7], dv = (T)h[8];
+    const T* G = a.G;
+    const T *P = a.I[0], *M = a.I[1], *V = a.I[2];
+    T *Po = a.O[0], *Mo = a.O[1], *Vo = a.O[2];
+    for_each(a.n, a.par, [&](int64_t i) {
       const T g = pre.g(G[i]);
       const T p = pre.p(P[i]);
       T m = M[i], v = V[i];
@@ -400,32 +412,106 @@ nb::tuple nadam_update(nb::handle grad, nb::handle state, nb::handle out, double
       const T v_hat = v / dv;
       Po[i] = p - (m_hat * tlr) / (std::sqrt(v_hat) + eps);
     });
-  });
-  return u.result();
-}
+  }
+};
 
-// Lion: state (param, m). p -= lr sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g
-nb::tuple lion_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
-                      double clip, double decay, double lr, double beta_1, double beta_2) {
-  Update u = prepare("lion_update", grad, state, out, 2, 2);
-  run(u, [&](auto tag) {
-    using T = decltype(tag);
-    const Pre<T> pre(gscale, clip, decay);
-    const T tlr = (T)lr, b1 = (T)beta_1, c1 = T(1) - b1, b2 = (T)beta_2, c2 = T(1) - b2;
-    const T* G = u.grad.ptr<T>();
-    const T *P = u.in[0].ptr<T>(), *M = u.in[1].ptr<T>();
-    T *Po = u.out[0].ptr<T>(), *Mo = u.out[1].ptr<T>();
-    for_each(u.n, u.par, [&](int64_t i) {
+// Lion: state (param, m); h = (lr, beta_1, beta_2).
+//   p -= lr sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g
+struct Lion {
+  template <class T> static void run(const Args<T>& a, const Pre<T>& pre, const double* h) {
+    const T tlr = (T)h[0], b1 = (T)h[1], c1 = T(1) - b1, b2 = (T)h[2], c2 = T(1) - b2;
+    const T* G = a.G;
+    const T *P = a.I[0], *M = a.I[1];
+    T *Po = a.O[0], *Mo = a.O[1];
+    for_each(a.n, a.par, [&](int64_t i) {
       const T g = pre.g(G[i]);
       const T p = pre.p(P[i]);
       const T m = M[i];
       const T c = m * b1 + g * c1;
-      const T s = c > T(0) ? T(1) : (c < T(0) ? T(-1) : c);  // keeps 0 and NaN
-      Po[i] = p - tlr * s;
+      const T sg = c > T(0) ? T(1) : (c < T(0) ? T(-1) : c);  // keeps 0 and NaN
+      Po[i] = p - tlr * sg;
       Mo[i] = m * b2 + g * c2;
     });
-  });
+  }
+};
+
+// ------------------------------------------------------------------ bindings
+// Each binding checks its arrays (prepare), lays its scalars out in the rule's
+// order and calls the same raw step the compiled executor calls.
+nb::tuple update(const char* rule_name, const char* op, nb::handle grad, nb::handle state,
+                 nb::handle out, std::vector<double> scalars, int min_state, int max_state) {
+  const kernels::OptimizerRule* rule = kernels::find_optimizer_rule(rule_name);
+  Update u = prepare(op, grad, state, out, (size_t)min_state, (size_t)max_state);
+  const int ns = (int)u.in.size();
+  const std::string why = rule->check(ns, scalars.data());
+  if (!why.empty()) fail_value(std::string(op) + ": " + why);
+  const void* in[4];
+  void* outp[4];
+  for (int k = 0; k < ns; ++k) {
+    in[k] = u.in[k].data;
+    outp[k] = u.out[k].data;
+  }
+  {
+    GilRelease nogil(u.par);
+    rule->step(u.dtype, u.n, u.grad.data, in, outp, ns, scalars.data());
+  }
   return u.result();
+}
+
+nb::tuple sgd_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
+                     double clip, double decay, double lr, double momentum, bool nesterov) {
+  return update("sgd", "sgd_update", grad, state, out,
+                {gscale, clip, decay, lr, momentum, nesterov ? 1.0 : 0.0}, 1, 2);
+}
+
+nb::tuple adam_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
+                      double clip, double decay, double alpha, double beta_1, double beta_2,
+                      double epsilon) {
+  return update("adam", "adam_update", grad, state, out,
+                {gscale, clip, decay, alpha, beta_1, beta_2, epsilon}, 3, 4);
+}
+
+nb::tuple rmsprop_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
+                         double clip, double decay, double lr, double rho, double momentum,
+                         double epsilon, bool centered) {
+  const int want = 2 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0);
+  return update("rmsprop", "rmsprop_update", grad, state, out,
+                {gscale, clip, decay, lr, rho, momentum, epsilon, centered ? 1.0 : 0.0}, want,
+                want);
+}
+
+nb::tuple adagrad_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
+                         double clip, double decay, double lr, double epsilon) {
+  return update("adagrad", "adagrad_update", grad, state, out,
+                {gscale, clip, decay, lr, epsilon}, 2, 2);
+}
+
+nb::tuple adadelta_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
+                          double clip, double decay, double lr, double rho, double epsilon) {
+  return update("adadelta", "adadelta_update", grad, state, out,
+                {gscale, clip, decay, lr, rho, epsilon}, 3, 3);
+}
+
+nb::tuple adamax_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
+                        double clip, double decay, double lr, double beta_1, double beta_2,
+                        double epsilon, double bias_correction) {
+  return update("adamax", "adamax_update", grad, state, out,
+                {gscale, clip, decay, lr, beta_1, beta_2, epsilon, bias_correction}, 3, 3);
+}
+
+nb::tuple nadam_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
+                       double clip, double decay, double lr, double beta_1, double beta_2,
+                       double epsilon, double u_next, double d_m, double u_g, double d_g,
+                       double d_v) {
+  return update("nadam", "nadam_update", grad, state, out,
+                {gscale, clip, decay, lr, beta_1, beta_2, epsilon, u_next, d_m, u_g, d_g, d_v},
+                3, 3);
+}
+
+nb::tuple lion_update(nb::handle grad, nb::handle state, nb::handle out, double gscale,
+                      double clip, double decay, double lr, double beta_1, double beta_2) {
+  return update("lion", "lion_update", grad, state, out,
+                {gscale, clip, decay, lr, beta_1, beta_2}, 2, 2);
 }
 
 // EMA of weights: state (average,), source `value`: avg = momentum avg + (1 - momentum) value.
@@ -464,6 +550,33 @@ double sum_squares(nb::handle xh) {
 
 }  // namespace
 
+const std::vector<kernels::OptimizerRule>& kernels::optimizer_rules() {
+#define LAMINA_PRE "gscale", "clip", "decay"
+  static const std::vector<OptimizerRule> rules = {
+      {"sgd", {LAMINA_PRE, "lr", "momentum", "nesterov"}, 1, 2, &step_of<Sgd>, &any_count},
+      {"adam", {LAMINA_PRE, "alpha", "beta_1", "beta_2", "epsilon"}, 3, 4, &step_of<Adam>,
+       &any_count},
+      {"rmsprop", {LAMINA_PRE, "lr", "rho", "momentum", "epsilon", "centered"}, 2, 4,
+       &step_of<Rmsprop>, &Rmsprop::check},
+      {"adagrad", {LAMINA_PRE, "lr", "epsilon"}, 2, 2, &step_of<Adagrad>, &any_count},
+      {"adadelta", {LAMINA_PRE, "lr", "rho", "epsilon"}, 3, 3, &step_of<Adadelta>, &any_count},
+      {"adamax", {LAMINA_PRE, "lr", "beta_1", "beta_2", "epsilon", "bias_correction"}, 3, 3,
+       &step_of<Adamax>, &any_count},
+      {"nadam",
+       {LAMINA_PRE, "lr", "beta_1", "beta_2", "epsilon", "u_next", "d_m", "u_g", "d_g", "d_v"},
+       3, 3, &step_of<Nadam>, &any_count},
+      {"lion", {LAMINA_PRE, "lr", "beta_1", "beta_2"}, 2, 2, &step_of<Lion>, &any_count},
+  };
+#undef LAMINA_PRE
+  return rules;
+}
+
+const kernels::OptimizerRule* kernels::find_optimizer_rule(const std::string& name) {
+  for (const OptimizerRule& r : optimizer_rules())
+    if (name == r.name) return &r;
+  return nullptr;
+}
+
 void bind_optimizer(nb::module_& m) {
   using namespace nb::literals;
 #define LAMINA_OPT_ARGS "grad"_a, "state"_a, "out"_a = nb::none(), "gscale"_a = 1.0, \
@@ -489,6 +602,19 @@ void bind_optimizer(nb::module_& m) {
   m.def("ema_update", &ema_update, "value"_a, "state"_a, "out"_a = nb::none(), "momentum"_a,
         "EMA of weights: average = momentum*average + (1-momentum)*value; state (average,).");
   m.def("sum_squares", &sum_squares, "x"_a, "Sum of squares of a float array (in double).");
+
+  // What the compiled executor's `optimizer` instruction reads, per rule: the names
+  // of its scalars in order (scalars[offset : offset + len]) and how many state
+  // arrays it takes, the param included (min, max).
+  nb::dict names, counts;
+  for (const kernels::OptimizerRule& r : kernels::optimizer_rules()) {
+    nb::list l;
+    for (const char* s : r.scalars) l.append(nb::str(s));
+    names[r.name] = nb::tuple(l);
+    counts[r.name] = nb::make_tuple(r.min_state, r.max_state);
+  }
+  m.attr("OPTIMIZER_SCALARS") = names;
+  m.attr("OPTIMIZER_STATE_COUNTS") = counts;
 }
 
 }  // namespace lamina

@@ -28,13 +28,18 @@
 #include <vector>
 
 #include "common.h"
+#include "kernels/reduce.h"
 #include "kernels/vecmath.h"
 
 namespace lamina {
+
+namespace kernels {
+const char* const kReduceName[R_COUNT] = {"sum", "prod", "max", "min", "any", "all", "logsumexp"};
+}  // namespace kernels
+
 namespace {
 
-enum ReduceOp { R_SUM, R_PROD, R_MAX, R_MIN, R_ANY, R_ALL, R_LOGSUMEXP, R_COUNT };
-const char* const kReduceName[R_COUNT] = {"sum", "prod", "max", "min", "any", "all", "logsumexp"};
+using namespace kernels;
 
 // Columns per tile in the inner > 1 loop (accumulators stay in L1).
 constexpr int64_t kTile = 1024;
@@ -393,10 +398,26 @@ nb::object reduce(int op, nb::handle xh, nb::handle axes_h, nb::handle initial_h
     fill_empty(op, odt, y.data, y.size, initial);
     return out;
   }
-  std::vector<Group> groups = coalesce(x.shape, red);
   GilRelease nogil(x.size >= kParallelGrain);
-  const void* cur = x.data;
-  DType cur_dt = x.dtype;
+  reduce_into(op, x.dtype, x.data, x.shape, red, y.data, has_initial, initial);
+  return out;
+}
+
+}  // namespace
+
+void kernels::reduce_into(int op, DType dt, const void* x, const Shape& shape,
+                          const std::vector<bool>& red, void* y_data, bool has_initial,
+                          double initial) {
+  int64_t R = 1, ny = 1;
+  for (size_t i = 0; i < shape.size(); ++i) (red[i] ? R : ny) *= shape[i];
+  if (ny == 0) return;
+  if (R == 0) {
+    fill_empty(op, out_dtype(op, dt), y_data, ny, initial);
+    return;
+  }
+  std::vector<Group> groups = coalesce(shape, red);
+  const void* cur = x;
+  DType cur_dt = dt;
   std::vector<unsigned char> bufs[2];
   int which = 0;
   bool done = false;
@@ -420,7 +441,7 @@ nb::object reduce(int op, nb::handle xh, nb::handle axes_h, nb::handle initial_h
     const DType sdt = out_dtype(op, cur_dt);
     void* dst;
     if (nred == 1) {
-      dst = y.data;
+      dst = y_data;
       done = true;
     } else {
       bufs[which].resize(size_t(outer * inner) * dtype_size(sdt) + 8);
@@ -436,8 +457,12 @@ nb::object reduce(int op, nb::handle xh, nb::handle axes_h, nb::handle initial_h
       groups.erase(groups.begin() + k);
     }
   }
-  return out;
 }
+
+
+DType kernels::reduce_out_dtype(int op, DType in) { return out_dtype(op, in); }
+
+namespace {
 
 // ---------------------------------------------------------- argmax / argmin
 // First occurrence on ties; the first NaN wins (NumPy's rule).
@@ -501,6 +526,20 @@ void run_arg(const T* x, int32_t* y, int64_t outer, int64_t R, int64_t inner) {
   }
 }
 
+}  // namespace
+
+void kernels::arg_reduce_into(bool is_max, DType dt, const void* x, int32_t* y, int64_t outer,
+                              int64_t R, int64_t inner) {
+  dispatch_all(dt, [&](auto tag) {
+    using T = decltype(tag);
+    const T* xp = static_cast<const T*>(x);
+    if (is_max) run_arg<T, true>(xp, y, outer, R, inner);
+    else run_arg<T, false>(xp, y, outer, R, inner);
+  });
+}
+
+namespace {
+
 nb::object arg_reduce(bool is_max, nb::handle xh, int64_t axis) {
   const char* name = is_max ? "argmax" : "argmin";
   View x = view_of(xh, name);
@@ -526,11 +565,7 @@ nb::object arg_reduce(bool is_max, nb::handle xh, int64_t axis) {
     fail_value(std::string(name) + ": attempt to get " + name + " of an empty axis " +
                std::to_string(axis) + " of a tensor of shape " + shape_str(x.shape));
   GilRelease nogil(x.size >= kParallelGrain);
-  dispatch_all(x.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    if (is_max) run_arg<T, true>(x.ptr<T>(), y.ptr<int32_t>(), outer, R, inner);
-    else run_arg<T, false>(x.ptr<T>(), y.ptr<int32_t>(), outer, R, inner);
-  });
+  arg_reduce_into(is_max, x.dtype, x.data, y.ptr<int32_t>(), outer, R, inner);
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common.h"
+#include "kernels/softmax.h"
 #include "kernels/vecmath.h"
 
 namespace lamina {
@@ -166,6 +167,28 @@ void softmax_grad_rows(const T* y, const T* g, T* dx, int64_t outer, int64_t L, 
   }
 }
 
+}  // namespace
+
+void kernels::softmax_into(DType dt, const void* x, void* y, int64_t outer, int64_t L,
+                           int64_t inner, bool log) {
+  if (dt == DType::f32)
+    softmax_rows(static_cast<const float*>(x), static_cast<float*>(y), outer, L, inner, log);
+  else
+    softmax_rows(static_cast<const double*>(x), static_cast<double*>(y), outer, L, inner, log);
+}
+
+void kernels::softmax_grad_into(DType dt, const void* y, const void* g, void* dx, int64_t outer,
+                                int64_t L, int64_t inner, bool log) {
+  if (dt == DType::f32)
+    softmax_grad_rows(static_cast<const float*>(y), static_cast<const float*>(g),
+                      static_cast<float*>(dx), outer, L, inner, log);
+  else
+    softmax_grad_rows(static_cast<const double*>(y), static_cast<const double*>(g),
+                      static_cast<double*>(dx), outer, L, inner, log);
+}
+
+namespace {
+
 struct Split {
   int64_t outer = 1, L = 1, inner = 1;
 };
@@ -200,8 +223,7 @@ nb::object softmax(nb::handle xh, int64_t axis, bool log) {
   nb::object out = new_array(x.dtype, x.shape, &y);
   if (x.size == 0) return out;
   GilRelease nogil(x.size >= kParallelGrain);
-  if (x.dtype == DType::f32) softmax_rows(x.ptr<float>(), y.ptr<float>(), s.outer, s.L, s.inner, log);
-  else softmax_rows(x.ptr<double>(), y.ptr<double>(), s.outer, s.L, s.inner, log);
+  kernels::softmax_into(x.dtype, x.data, y.data, s.outer, s.L, s.inner, log);
   return out;
 }
 
@@ -219,10 +241,7 @@ nb::object softmax_grad(nb::handle yh, nb::handle gh, int64_t axis, bool log) {
   nb::object out = new_array(y.dtype, y.shape, &dx);
   if (y.size == 0) return out;
   GilRelease nogil(y.size >= kParallelGrain);
-  if (y.dtype == DType::f32)
-    softmax_grad_rows(y.ptr<float>(), g.ptr<float>(), dx.ptr<float>(), s.outer, s.L, s.inner, log);
-  else
-    softmax_grad_rows(y.ptr<double>(), g.ptr<double>(), dx.ptr<double>(), s.outer, s.L, s.inner, log);
+  kernels::softmax_grad_into(y.dtype, y.data, g.data, dx.data, s.outer, s.L, s.inner, log);
   return out;
 }
 

@@ -99,4 +99,8 @@ inline double log(double x) { return std::log(x); }
 inline double log1p(double x) { return std::log1p(x); }
 inline double tanh(double x) { return std::tanh(x); }
 
+// The logistic function, shared by the elementwise kernel and the compiled gemm
+// epilogue so both give the same bits.
+template <class T> inline T sigmoid(T x) { return T(1) / (T(1) + vm::exp(-x)); }
+
 }  // namespace lamina::vm

@@ -1,0 +1,18 @@
+// Raw-pointer GEMM entry points shared by `_core.matmul` and the compiled-program
+// executor (runtime/), so eager and compiled matrix products are the same BLAS
+// calls and agree bit for bit. Row-major; op(A) is M x K, op(B) is K x N.
+#pragma once
+
+#include <cstdint>
+
+namespace lamina::kernels {
+
+// C (M x N, leading dimension ldc) = op(A) @ op(B). M == 1 or N == 1 go to gemv.
+// Requires K > 0 (callers zero C themselves when K == 0). Does not touch the GIL;
+// OpenBLAS threads internally.
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+          const float* B, int64_t ldb, float* C, int64_t ldc);
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
+          const double* B, int64_t ldb, double* C, int64_t ldc);
+
+}  // namespace lamina::kernels

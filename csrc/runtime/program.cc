@@ -1,0 +1,498 @@
+// Program: slots, the arena, validation, the run loop and the Python binding.
+// See program.h for the model.
+#include "runtime/program.h"
+
+#include <nanobind/stl/string.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+namespace lamina::runtime {
+
+// ------------------------------------------------------------------ slots
+std::string Slot::describe(int index) const {
+  std::string s = "s" + std::to_string(index) + ":" + dtype_name(dtype) + shape_str(shape);
+  s += external ? "@ext" + std::to_string(where) : "@arena+" + std::to_string(where);
+  return s;
+}
+
+// ------------------------------------------------------------ declarations
+void Decl::fail(const std::string& msg) const {
+  fail_value("Program: instruction " + std::to_string(index) + " (" + op + "): " + msg);
+}
+void Decl::fail_type(const std::string& msg) const {
+  lamina::fail_type("Program: instruction " + std::to_string(index) + " (" + op + "): " + msg);
+}
+
+std::string Decl::name(size_t k, const char* role) const {
+  return std::string("slot '") + role + "' (" + slot(k).describe(slots[k]) + ")";
+}
+
+void Decl::arity(size_t min, size_t max, const char* expected) const {
+  if (slots.size() < min || slots.size() > max)
+    fail("expected slots " + std::string(expected) + ", got " + std::to_string(slots.size()) +
+         " slot(s)");
+}
+
+void Decl::iparam_count(size_t min, size_t max, const char* expected) const {
+  if (iparams.size() < min || iparams.size() > max)
+    fail("expected iparams " + std::string(expected) + ", got " + std::to_string(iparams.size()) +
+         " value(s)");
+}
+
+void Decl::fparam_count(size_t n, const char* expected) const {
+  if (fparams.size() != n)
+    fail("expected fparams " + std::string(expected) + ", got " + std::to_string(fparams.size()) +
+         " value(s)");
+}
+
+void Decl::dtype_is(size_t k, const char* role, DType dt) const {
+  if (slot(k).dtype != dt)
+    fail(name(k, role) + " has dtype " + dtype_name(slot(k).dtype) + ", expected " +
+         dtype_name(dt));
+}
+
+void Decl::float_dtype(size_t k, const char* role) const {
+  if (!is_float(slot(k).dtype))
+    fail(name(k, role) + " has dtype " + dtype_name(slot(k).dtype) +
+         ", expected float32 or float64");
+}
+
+void Decl::shape_is(size_t k, const char* role, const Shape& s) const {
+  if (slot(k).shape != s)
+    fail(name(k, role) + " has shape " + shape_str(slot(k).shape) + ", expected " + shape_str(s));
+}
+
+void Decl::describe_into(Instr& in, const std::vector<std::string>& roles,
+                         const std::vector<bool>& writes, const std::string& params) const {
+  in.op = op;
+  in.slots = slots;
+  in.roles = roles;
+  in.writes = writes;
+  in.params = params;
+}
+
+namespace {
+
+// ------------------------------------------------------------------ parsing
+template <class T> T cast_or(nb::handle h, const std::string& what) {
+  try {
+    return nb::cast<T>(h);
+  } catch (const nb::cast_error&) {
+    fail_type(what);
+  }
+}
+
+std::vector<nb::handle> items_of(nb::handle seq, const std::string& what) {
+  std::vector<nb::handle> v;
+  if (PyUnicode_Check(seq.ptr()) || PyBytes_Check(seq.ptr())) fail_type(what);
+  try {
+    for (nb::handle h : seq) v.push_back(h);
+  } catch (const nb::python_error&) {
+    fail_type(what);
+  }
+  return v;
+}
+
+std::vector<int64_t> ints_of(nb::handle seq, const std::string& what) {
+  std::vector<int64_t> v;
+  for (nb::handle h : items_of(seq, what)) {
+    if (PyFloat_Check(h.ptr())) fail_type(what);  // bools are fine: flags such as ta/tb
+    v.push_back(cast_or<int64_t>(h, what));
+  }
+  return v;
+}
+
+// Elements of `shape`, with overflow and negative checks.
+int64_t element_count(const Shape& shape, const std::string& where) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) fail_value(where + ": negative dimension in shape " + shape_str(shape));
+    if (d != 0 && n > (int64_t(1) << 56) / d)
+      fail_value(where + ": shape " + shape_str(shape) + " is too large");
+    n *= d;
+  }
+  return n;
+}
+
+const std::map<std::string, Factory>& factories() {
+  static const std::map<std::string, Factory> f = {
+      {"gemm", &make_gemm},         {"reduce", &make_reduce},
+      {"softmax", &make_softmax},   {"log_softmax", &make_softmax},
+      {"softmax_grad", &make_softmax_grad},
+      {"copy", &make_copy},         {"fill", &make_fill},
+      {"transpose", &make_transpose}, {"take", &make_take},
+      {"one_hot", &make_one_hot},   {"optimizer", &make_optimizer},
+      {"take_along_axis", &make_along}, {"scatter_add_along", &make_along},
+      {"broadcast", &make_broadcast}, {"cast", &make_cast},
+      {"argmax", &make_arg_reduce}, {"argmin", &make_arg_reduce},
+      {"callback", &make_callback}, {"fused", &make_fused},
+  };
+  return f;
+}
+
+std::string known_ops() {
+  std::string s;
+  for (const auto& kv : factories()) s += (s.empty() ? "" : ", ") + kv.first;
+  return s;
+}
+
+constexpr int64_t kAlign = 64;
+
+// ------------------------------------------------------------------ program
+class Program {
+ public:
+  Program(int64_t arena_bytes, nb::handle slots_h, nb::handle instrs_h, int64_t n_scalars);
+  void run(nb::handle externals, nb::handle scalars);
+  std::string describe() const;
+  int traverse(visitproc visit, void* arg) const;
+  void clear();
+
+  int64_t arena_bytes = 0;
+  int64_t n_scalars = 0;
+  int64_t n_externals = 0;
+  std::vector<Slot> slots;
+  std::vector<std::unique_ptr<Instr>> instrs;
+
+ private:
+  nb::object arena_owner_;  // a capsule that frees the arena (views handed to callbacks hold it)
+  char* arena_ = nullptr;
+  // Per external index: the first slot bound to it (-1: none), and the first
+  // instruction that writes it (-1: none), for run()'s checks and messages.
+  std::vector<int> ext_slot_, ext_writer_;
+  std::mutex running_;
+};
+
+Program::Program(int64_t arena_bytes_, nb::handle slots_h, nb::handle instrs_h,
+                 int64_t n_scalars_)
+    : arena_bytes(arena_bytes_), n_scalars(n_scalars_) {
+  if (arena_bytes < 0) fail_value("Program: arena_bytes must be >= 0, got " + std::to_string(arena_bytes));
+  if (n_scalars < 0) fail_value("Program: n_scalars must be >= 0, got " + std::to_string(n_scalars));
+
+  // Slots.
+  const auto slot_items = items_of(slots_h, "Program: 'slots' must be a list of (kind, dtype, shape, where) tuples");
+  for (size_t i = 0; i < slot_items.size(); ++i) {
+    const std::string at = "Program: slots[" + std::to_string(i) + "]";
+    const std::string form = at + " must be a (kind, dtype, shape, where) tuple";
+    const auto f = items_of(slot_items[i], form);
+    if (f.size() != 4) fail_type(form + ", got " + std::to_string(f.size()) + " item(s)");
+    Slot s;
+    const std::string kind = cast_or<std::string>(f[0], form + " (kind: 'arena' or 'external')");
+    if (kind == "external") s.external = true;
+    else if (kind != "arena")
+      fail_value(at + ": kind must be 'arena' or 'external', got '" + kind + "'");
+    const std::string dt = cast_or<std::string>(f[1], form + " (dtype: a name such as 'float32')");
+    if (!dtype_from_name(dt, &s.dtype))
+      fail_value(at + ": unknown dtype '" + dt + "' (float32, float64, int32, int64, bool, uint8)");
+    s.shape = ints_of(f[2], form + " (shape: a tuple of ints)");
+    s.where = cast_or<int64_t>(f[3], form + " (where: an int)");
+    s.size = element_count(s.shape, at);
+    s.bytes = size_t(s.size) * dtype_size(s.dtype);
+    if (s.external) {
+      if (s.where < 0 || s.where >= (int64_t(1) << 24))
+        fail_value(at + ": external index " + std::to_string(s.where) + " is out of range");
+      n_externals = std::max(n_externals, s.where + 1);
+    } else {
+      if (s.where < 0 || s.where % kAlign != 0)
+        fail_value(at + ": arena offset " + std::to_string(s.where) + " must be a non-negative multiple of " +
+                   std::to_string(kAlign));
+      if (s.where > arena_bytes || int64_t(s.bytes) > arena_bytes - s.where)
+        fail_value(at + ": " + shape_str(s.shape) + " " + dt + " at arena offset " + std::to_string(s.where) +
+                   " needs bytes up to " + std::to_string(s.where + int64_t(s.bytes)) +
+                   ", beyond the arena's " + std::to_string(arena_bytes));
+    }
+    slots.push_back(std::move(s));
+  }
+  // Slots bound to the same external array must describe it the same way: run()
+  // checks the array against them.
+  ext_slot_.assign(size_t(n_externals), -1);
+  ext_writer_.assign(size_t(n_externals), -1);
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const Slot& s = slots[i];
+    if (!s.external) continue;
+    int& first = ext_slot_[size_t(s.where)];
+    if (first < 0) {
+      first = int(i);
+      continue;
+    }
+    const Slot& o = slots[size_t(first)];
+    if (o.dtype != s.dtype || o.shape != s.shape)
+      fail_value("Program: slots[" + std::to_string(i) + "] (" + s.describe(int(i)) +
+                 ") and slots[" + std::to_string(first) + "] (" + o.describe(first) +
+                 ") are bound to the same external array but differ in dtype or shape");
+  }
+
+  // Instructions.
+  const auto instr_items = items_of(instrs_h, "Program: 'instructions' must be a list of (op, slots, iparams, fparams, extra) tuples");
+  for (size_t k = 0; k < instr_items.size(); ++k) {
+    const std::string at = "Program: instructions[" + std::to_string(k) + "]";
+    const std::string form = at + " must be an (op, slots, iparams, fparams, extra) tuple";
+    const auto f = items_of(instr_items[k], form);
+    if (f.size() != 4 && f.size() != 5)
+      fail_type(form + ", got " + std::to_string(f.size()) + " item(s)");
+    Decl d;
+    d.index = int(k);
+    d.op = cast_or<std::string>(f[0], form + " (op: a str)");
+    for (int64_t s : ints_of(f[1], form + " (slots: a tuple of slot indices)")) {
+      if (s < 0 || s >= int64_t(slots.size()))
+        fail_value("Program: instruction " + std::to_string(k) + " (" + d.op + "): slot index " +
+                   std::to_string(s) + " is out of range (the program has " +
+                   std::to_string(slots.size()) + " slots)");
+      d.slots.push_back(int(s));
+    }
+    d.iparams = ints_of(f[2], form + " (iparams: a tuple of ints)");
+    for (nb::handle h : items_of(f[3], form + " (fparams: a tuple of floats)"))
+      d.fparams.push_back(cast_or<double>(h, form + " (fparams: a tuple of floats)"));
+    d.extra = f.size() == 5 ? nb::borrow(f[4]) : nb::none();
+    d.table = &slots;
+    d.n_scalars = n_scalars;
+    const auto it = factories().find(d.op);
+    if (it == factories().end())
+      fail_value("Program: instruction " + std::to_string(k) + ": unknown op '" + d.op +
+                 "' (known: " + known_ops() + ")");
+    std::unique_ptr<Instr> in = it->second(d);
+    for (size_t j = 0; j < in->slots.size(); ++j) {
+      const Slot& s = slots[size_t(in->slots[j])];
+      if (in->writes[j] && s.external && ext_writer_[size_t(s.where)] < 0)
+        ext_writer_[size_t(s.where)] = int(k);
+    }
+    instrs.push_back(std::move(in));
+  }
+
+  // The arena: allocated once, 64-byte aligned, zeroed (so a program that reads a
+  // buffer before writing it is at least deterministic), reused by every run.
+  const size_t alloc = size_t((std::max<int64_t>(arena_bytes, 1) + kAlign - 1) / kAlign * kAlign);
+  arena_ = static_cast<char*>(std::aligned_alloc(size_t(kAlign), alloc));
+  if (!arena_) throw std::bad_alloc();
+  std::memset(arena_, 0, alloc);
+  arena_owner_ = nb::steal(PyCapsule_New(arena_, "lamina.Program.arena", [](PyObject* cap) {
+    std::free(PyCapsule_GetPointer(cap, "lamina.Program.arena"));
+  }));
+  if (!arena_owner_.is_valid()) {
+    std::free(arena_);
+    throw nb::python_error();
+  }
+}
+
+void Program::run(nb::handle externals, nb::handle scalars_h) {
+  // One run at a time: the arena is shared state. A second caller (another thread,
+  // or a callback re-entering) gets an error rather than a corrupted arena.
+  std::unique_lock<std::mutex> lock(running_, std::try_to_lock);
+  if (!lock.owns_lock())
+    throw std::runtime_error(
+        "Program.run: this program is already running (in another thread or in one of its "
+        "callbacks); a program runs one call at a time");
+
+  // Externals: held by strong references for the whole run, so a callback that
+  // drops the caller's list cannot free memory the program is using.
+  std::vector<nb::object> ext;
+  for (nb::handle h : items_of(externals, "Program.run: 'externals' must be a list of NumPy arrays"))
+    ext.push_back(nb::borrow(h));
+  if (int64_t(ext.size()) != n_externals)
+    fail_value("Program.run: expected " + std::to_string(n_externals) + " external array(s), got " +
+               std::to_string(ext.size()));
+  for (int64_t e = 0; e < n_externals; ++e) {
+    const int si = ext_slot_[size_t(e)];
+    if (si < 0) continue;  // bound to no slot: not read, not written
+    const Slot& s = slots[size_t(si)];
+    const std::string at = "Program.run: externals[" + std::to_string(e) + "] (slot " + s.describe(si) + ")";
+    PyObject* o = ext[size_t(e)].ptr();
+    if (!PyArray_Check(o))
+      fail_type(at + " must be a NumPy array, got " + Py_TYPE(o)->tp_name);
+    auto* a = reinterpret_cast<PyArrayObject*>(o);
+    DType dt;
+    if (!dtype_from_npy(PyArray_TYPE(a), &dt) || dt != s.dtype)
+      fail_value(at + " has dtype " + std::string(nb::str(nb::handle((PyObject*)PyArray_DESCR(a))).c_str()) +
+                 ", expected " + dtype_name(s.dtype));
+    Shape shape(PyArray_DIMS(a), PyArray_DIMS(a) + PyArray_NDIM(a));
+    if (shape != s.shape)
+      fail_value(at + " has shape " + shape_str(shape) + ", expected " + shape_str(s.shape));
+    const int flags = PyArray_FLAGS(a);
+    if (!(flags & NPY_ARRAY_C_CONTIGUOUS) || !(flags & NPY_ARRAY_ALIGNED))
+      fail_value(at + " must be an aligned C-contiguous array");
+    const int w = ext_writer_[size_t(e)];
+    if (w >= 0 && !(flags & NPY_ARRAY_WRITEABLE))
+      fail_value(at + " is read-only, but instruction " + std::to_string(w) + " (" +
+                 instrs[size_t(w)]->op + ") writes it");
+  }
+
+  // A written external must not share memory with another external: instructions
+  // assume their operands are distinct (BLAS, in-place optimizer steps), so an
+  // aliased output would silently compute garbage. Sorted sweep, O(n log n).
+  {
+    struct Span { const char* lo; const char* hi; int64_t e; bool written; };
+    std::vector<Span> spans;
+    for (int64_t e = 0; e < n_externals; ++e) {
+      const int si = ext_slot_[size_t(e)];
+      if (si < 0 || slots[size_t(si)].bytes == 0) continue;
+      const char* lo = static_cast<const char*>(PyArray_DATA(reinterpret_cast<PyArrayObject*>(ext[size_t(e)].ptr())));
+      spans.push_back({lo, lo + slots[size_t(si)].bytes, e, ext_writer_[size_t(e)] >= 0});
+    }
+    std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.lo < b.lo; });
+    const Span* far_all = nullptr;      // the span reaching furthest so far
+    const Span* far_written = nullptr;  // the written span reaching furthest so far
+    for (const Span& s : spans) {
+      const Span* hit = nullptr;
+      if (far_written && s.lo < far_written->hi) hit = far_written;
+      else if (s.written && far_all && s.lo < far_all->hi) hit = far_all;
+      if (hit) {
+        const int64_t w = hit->written ? hit->e : s.e;
+        fail_value("Program.run: externals[" + std::to_string(std::min(hit->e, s.e)) + "] and externals[" +
+                   std::to_string(std::max(hit->e, s.e)) + "] share memory, and instruction " +
+                   std::to_string(ext_writer_[size_t(w)]) + " (" + instrs[size_t(ext_writer_[size_t(w)])]->op +
+                   ") writes externals[" + std::to_string(w) + "]; pass separate arrays");
+      }
+      if (!far_all || s.hi > far_all->hi) far_all = &s;
+      if (s.written && (!far_written || s.hi > far_written->hi)) far_written = &s;
+    }
+  }
+
+  // Scalars: copied, so the values are fixed for the whole run.
+  std::vector<double> scal;
+  if (!scalars_h.is_none()) {
+    if (!PyArray_Check(scalars_h.ptr()))
+      fail_type("Program.run: 'scalars' must be a float64 NumPy array or None");
+    View v = view_of(scalars_h, "Program.run", "scalars");
+    if (v.dtype != DType::f64)
+      fail_value(std::string("Program.run: 'scalars' must be float64, got ") + dtype_name(v.dtype));
+    scal.assign(v.ptr<double>(), v.ptr<double>() + v.size);
+  }
+  if (int64_t(scal.size()) != n_scalars)
+    fail_value("Program.run: expected " + std::to_string(n_scalars) + " scalar(s), got " +
+               (scalars_h.is_none() ? std::string("None") : std::to_string(scal.size())));
+  scal.push_back(0.0);  // never empty: data() is a valid pointer
+  for (const auto& in : instrs) in->check_scalars(scal.data());
+
+  // Slot addresses and the objects that own them.
+  std::vector<char*> ptr(slots.size());
+  std::vector<PyObject*> owners(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const Slot& s = slots[i];
+    if (s.external) {
+      PyObject* o = ext[size_t(s.where)].ptr();
+      ptr[i] = static_cast<char*>(PyArray_DATA(reinterpret_cast<PyArrayObject*>(o)));
+      owners[i] = o;
+    } else {
+      ptr[i] = arena_ + s.where;
+      owners[i] = arena_owner_.ptr();
+    }
+  }
+
+  PyThreadState* released = PyEval_SaveThread();
+  RunContext ctx;
+  ctx.ptr = ptr.data();
+  ctx.scalars = scal.data();
+  ctx.released = &released;
+  ctx.owners = &owners;
+  bool python_error = false;
+  std::exception_ptr error;
+  try {
+    for (const auto& in : instrs) in->run(ctx);
+  } catch (const PythonErrorPending&) {
+    python_error = true;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  PyEval_RestoreThread(released);
+  if (python_error) throw nb::python_error();
+  if (error) std::rethrow_exception(error);
+}
+
+std::string Program::describe() const {
+  std::ostringstream os;
+  for (size_t k = 0; k < instrs.size(); ++k) {
+    const Instr& in = *instrs[k];
+    os << k << ": " << in.op;
+    if (!in.params.empty()) os << "(" << in.params << ")";
+    std::string reads, writes;
+    for (size_t j = 0; j < in.slots.size(); ++j) {
+      const std::string item = in.roles[j] + "=" + slots[size_t(in.slots[j])].describe(in.slots[j]);
+      std::string& dst = in.writes[j] ? writes : reads;
+      dst += (dst.empty() ? "" : ", ") + item;
+    }
+    os << " " << reads << " -> " << writes << "\n";
+  }
+  return os.str();
+}
+
+int Program::traverse(visitproc visit, void* arg) const {
+  for (const auto& in : instrs)
+    for (PyObject* o : in->references()) Py_VISIT(o);
+  return 0;
+}
+
+// Breaks reference cycles (a callback that refers to its own program): the
+// instructions go; the program can no longer run.
+void Program::clear() { instrs.clear(); }
+
+int program_traverse(PyObject* self, visitproc visit, void* arg) {
+  Py_VISIT(Py_TYPE(self));
+  if (!nb::inst_ready(self)) return 0;
+  return nb::inst_ptr<Program>(self)->traverse(visit, arg);
+}
+
+int program_clear(PyObject* self) {
+  if (nb::inst_ready(self)) nb::inst_ptr<Program>(self)->clear();
+  return 0;
+}
+
+PyType_Slot program_slots[] = {{Py_tp_traverse, (void*)program_traverse},
+                               {Py_tp_clear, (void*)program_clear},
+                               {0, nullptr}};
+
+}  // namespace
+}  // namespace lamina::runtime
+
+namespace lamina {
+
+void bind_runtime(nb::module_& m) {
+  using runtime::Program;
+  nb::class_<Program>(m, "Program", nb::type_slots(runtime::program_slots), R"doc(
+A compiled program: a flat list of instructions over buffers ("slots") in one memory
+arena, run with one call and the GIL released (csrc/runtime/program.h).
+
+Program(arena_bytes, slots, instructions, n_scalars=0)
+  slots[i] = (kind, dtype, shape, where): kind 'arena' (where: byte offset, a multiple
+    of 64, in bounds) or 'external' (where: index into run()'s externals).
+  instructions[k] = (op, slots, iparams, fparams, extra):
+    gemm          (a, b[, bias], out); iparams (ta, tb, act: 0 none, 1 relu, 2 sigmoid, 3 tanh)
+    reduce        (in, out); iparams (kind: 0 sum, 1 max, 2 min, 3 mean, *keep_shape)
+    softmax, log_softmax  (in, out); iparams (axis,)
+    softmax_grad  (y, g, out); iparams (axis, log)
+    copy          (in, out) of equal byte counts
+    fill          (out,); fparams (value,)
+    transpose     (in, out); iparams perm
+    take          (x, indices, out); iparams (axis,) (out-of-range indices: IndexError)
+    one_hot       (indices, out); iparams (axis,)
+    optimizer     (grad, param, slot_1, ...), updated in place; extra: the rule name;
+                  iparams (scalar_offset,): the rule reads
+                  scalars[scalar_offset : scalar_offset + len(OPTIMIZER_SCALARS[rule])]
+                  in the order OPTIMIZER_SCALARS[rule] lists (gscale, clip, decay, then
+                  the hyper-parameters in the order of _core.<rule>_update's keywords);
+                  OPTIMIZER_STATE_COUNTS[rule] bounds the state arrays (param included).
+    callback      inputs then outputs; iparams (n_inputs,); extra: f(inputs, outputs),
+                  called with the GIL held on NumPy views of the slots (inputs
+                  read-only); the views are meaningful only during the call. An
+                  exception stops the run and propagates out of run().
+Construction checks every slot and instruction (errors name the instruction, its op,
+the slot, expected and got); run() checks the externals and the scalars.)doc")
+      .def(nb::init<int64_t, nb::handle, nb::handle, int64_t>(), nb::arg("arena_bytes"),
+           nb::arg("slots"), nb::arg("instructions"), nb::arg("n_scalars") = 0)
+      .def("run", &Program::run, nb::arg("externals"), nb::arg("scalars").none() = nb::none(),
+           "Runs every instruction once. externals: the arrays bound to 'external' slots "
+           "(dtype, shape, C-contiguity and, when written, writeability are checked); scalars: "
+           "a float64 array of n_scalars values (optimizer hyper-parameters) or None.")
+      .def_prop_ro("arena_bytes", [](const Program& p) { return p.arena_bytes; })
+      .def_prop_ro("num_instructions", [](const Program& p) { return int64_t(p.instrs.size()); })
+      .def_prop_ro("num_slots", [](const Program& p) { return int64_t(p.slots.size()); })
+      .def_prop_ro("num_externals", [](const Program& p) { return p.n_externals; })
+      .def_prop_ro("n_scalars", [](const Program& p) { return p.n_scalars; })
+      .def("describe", &Program::describe,
+           "One line per instruction: index, op(params), the slots it reads -> the slots it writes.");
+}
+
+}  // namespace lamina
