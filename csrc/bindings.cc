@@ -20,6 +20,7 @@ NB_MODULE(_core, m) {
   lamina::bind_image(m);
   lamina::bind_conv(m);
   lamina::bind_pooling(m);
+  lamina::bind_fused(m);
   lamina::bind_runtime(m);
   m.def("blas_config", []() { return std::string(scipy_openblas_get_config()); },
         "The OpenBLAS build lamina's matmul calls into.");

@@ -108,6 +108,7 @@ void bind_optimizer(nb::module_& m);
 void bind_image(nb::module_& m);
 void bind_conv(nb::module_& m);
 void bind_pooling(nb::module_& m);
+void bind_fused(nb::module_& m);
 void bind_runtime(nb::module_& m);
 
 }  // namespace lamina
