@@ -146,8 +146,7 @@ void kernels::cast_into(DType from, DType to, const void* x, void* y, int64_t n)
       using T = decltype(ttag);
       const F* s = static_cast<const F*>(x);
       T* d = static_cast<T*>(y);
-#pragma omp parallel for simd if (n >= kParallelGrain) schedule(static)
-      for (int64_t i = 0; i < n; ++i) d[i] = convert<T, F>(s[i]);
+      parallel_for_simd(n, n >= kParallelGrain, [&](int64_t i) { d[i] = convert<T, F>(s[i]); });
     });
   });
 }

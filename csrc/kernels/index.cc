@@ -412,12 +412,12 @@ void kernels::take_along_axis_into(DType dt, const void* x, const int64_t* ip, v
     const T* src = static_cast<const T*>(x);
     T* dst = static_cast<T*>(out);
     const bool par = outer > 1 && outer * m * inner * int64_t(sizeof(T)) >= kParallelBytes;
-#pragma omp parallel for if (par) schedule(static)
-    for (int64_t r = 0; r < outer; ++r)
+    parallel_for(outer, par, [&](int64_t r) {
       for (int64_t j = 0; j < m; ++j) {
         const int64_t base = (r * m + j) * inner;
         for (int64_t k = 0; k < inner; ++k) dst[base + k] = src[(r * n + ip[base + k]) * inner + k];
       }
+    });
   });
 }
 
@@ -430,12 +430,12 @@ void kernels::scatter_add_along_into(DType dt, const void* g, const int64_t* ip,
       const T* src = static_cast<const T*>(g);
       std::memset(static_cast<void*>(dst), 0, size_t(outer * n * inner) * sizeof(T));
       const bool par = outer > 1 && outer * m * inner * int64_t(sizeof(T)) >= kParallelBytes;
-#pragma omp parallel for if (par) schedule(static)
-      for (int64_t r = 0; r < outer; ++r)
+      parallel_for(outer, par, [&](int64_t r) {
         for (int64_t j = 0; j < m; ++j) {
           const int64_t base = (r * m + j) * inner;
           for (int64_t k = 0; k < inner; ++k) dst[(r * n + ip[base + k]) * inner + k] += src[base + k];
         }
+      });
     }
   });
 }

@@ -149,8 +149,7 @@ template <class T> struct Pre {
 };
 
 template <class F> inline void for_each(int64_t n, bool par, F&& f) {
-#pragma omp parallel for simd if (par) schedule(static)
-  for (int64_t i = 0; i < n; ++i) f(i);
+  parallel_for_simd(n, par, f);
 }
 
 template <class F> void run(const Update& u, F&& body) {

@@ -190,8 +190,7 @@ void run_stage(const P& pol, const T* x, typename P::O* y, int64_t outer, int64_
   C = (R + rchunk - 1) / rchunk;
   std::unique_ptr<W[]> partial(C > 1 ? new W[size_t(C * outer * inner)] : nullptr);
   const bool par = total >= kParallelGrain;
-#pragma omp parallel for if (par) schedule(static)
-  for (int64_t it = 0; it < C * items; ++it) {
+  parallel_for(C * items, par, [&](int64_t it) {
     const int64_t c = it / items, rest = it % items;
     const int64_t o = rest / ntiles, t = rest % ntiles;
     const int64_t r0 = c * rchunk, r1 = std::min(R, r0 + rchunk);
@@ -212,7 +211,7 @@ void run_stage(const P& pol, const T* x, typename P::O* y, int64_t outer, int64_
       W* dst = partial.get() + c * outer * inner + base;
       for (int64_t j = 0; j < tw; ++j) dst[j] = w[j];
     }
-  }
+  });
   if (C > 1) {
     const int64_t n = outer * inner;
     for (int64_t k = 0; k < n; ++k) {
@@ -230,8 +229,7 @@ void run_lse_stage(const T* x, T* y, int64_t outer, int64_t R, int64_t inner) {
   const int64_t total = outer * R * inner;
   const int64_t ntiles = (inner + kTile - 1) / kTile;
   const ExtremeP<T, true> maxp{-std::numeric_limits<T>::infinity()};
-#pragma omp parallel for if (total >= kParallelGrain) schedule(static)
-  for (int64_t it = 0; it < outer * ntiles; ++it) {
+  parallel_for(outer * ntiles, total >= kParallelGrain, [&](int64_t it) {
     const int64_t o = it / ntiles, t = it % ntiles;
     const T* slab = x + o * R * inner;
     if (inner == 1) {
@@ -241,7 +239,7 @@ void run_lse_stage(const T* x, T* y, int64_t outer, int64_t R, int64_t inner) {
 #pragma omp simd reduction(+ : s)
       for (int64_t r = 0; r < R; ++r) s += double(vm::exp(T(slab[r] - shift)));
       y[o] = T(std::log(s) + double(shift));
-      continue;
+      return;
     }
     const int64_t j0 = t * kTile, tw = std::min(kTile, inner - j0);
     T m[kTile];
@@ -257,7 +255,7 @@ void run_lse_stage(const T* x, T* y, int64_t outer, int64_t R, int64_t inner) {
       for (int64_t j = 0; j < tw; ++j) s[j] += double(vm::exp(T(row[j] - m[j])));
     }
     for (int64_t j = 0; j < tw; ++j) y[o * inner + j0 + j] = T(std::log(s[j]) + double(m[j]));
-  }
+  });
 }
 
 DType out_dtype(int op, DType in) {
@@ -502,13 +500,12 @@ template <class T, bool kMax>
 void run_arg(const T* x, int32_t* y, int64_t outer, int64_t R, int64_t inner) {
   const int64_t total = outer * R * inner;
   const int64_t ntiles = (inner + kTile - 1) / kTile;
-#pragma omp parallel for if (total >= kParallelGrain) schedule(static)
-  for (int64_t it = 0; it < outer * ntiles; ++it) {
+  parallel_for(outer * ntiles, total >= kParallelGrain, [&](int64_t it) {
     const int64_t o = it / ntiles, t = it % ntiles;
     const T* slab = x + o * R * inner;
     if (inner == 1) {
       y[o] = int32_t(arg_row<T, kMax>(slab, R));
-      continue;
+      return;
     }
     const int64_t j0 = t * kTile, tw = std::min(kTile, inner - j0);
     T best[kTile];
@@ -523,7 +520,7 @@ void run_arg(const T* x, int32_t* y, int64_t outer, int64_t R, int64_t inner) {
       }
     }
     for (int64_t j = 0; j < tw; ++j) y[o * inner + j0 + j] = idx[j];
-  }
+  });
 }
 
 }  // namespace

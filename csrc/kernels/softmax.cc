@@ -43,8 +43,7 @@ template <class T>
 void softmax_rows(const T* x, T* y, int64_t outer, int64_t L, int64_t inner, bool log) {
   const int64_t ntiles = (inner + kTile - 1) / kTile;
   const bool par = outer * L * inner >= kParallelGrain;
-#pragma omp parallel for if (par) schedule(static)
-  for (int64_t it = 0; it < outer * ntiles; ++it) {
+  parallel_for(outer * ntiles, par, [&](int64_t it) {
     const int64_t o = it / ntiles, t = it % ntiles;
     const T* xs = x + o * L * inner;
     T* ys = y + o * L * inner;
@@ -68,7 +67,7 @@ void softmax_rows(const T* x, T* y, int64_t outer, int64_t L, int64_t inner, boo
 #pragma omp simd
         for (int64_t i = 0; i < L; ++i) ys[i] *= inv;
       }
-      continue;
+      return;
     }
     const int64_t j0 = t * kTile, tw = std::min(kTile, inner - j0);
     T m[kTile];
@@ -107,7 +106,7 @@ void softmax_rows(const T* x, T* y, int64_t outer, int64_t L, int64_t inner, boo
         for (int64_t j = 0; j < tw; ++j) out[j] *= f[j];
       }
     }
-  }
+  });
 }
 
 // softmax: dx = y * (g - sum(g * y)); log_softmax: dx = g - exp(y) * sum(g).
@@ -116,8 +115,7 @@ void softmax_grad_rows(const T* y, const T* g, T* dx, int64_t outer, int64_t L, 
                        bool log) {
   const int64_t ntiles = (inner + kTile - 1) / kTile;
   const bool par = outer * L * inner >= kParallelGrain;
-#pragma omp parallel for if (par) schedule(static)
-  for (int64_t it = 0; it < outer * ntiles; ++it) {
+  parallel_for(outer * ntiles, par, [&](int64_t it) {
     const int64_t o = it / ntiles, t = it % ntiles;
     const int64_t off = o * L * inner;
     const T *ys = y + off, *gs = g + off;
@@ -137,7 +135,7 @@ void softmax_grad_rows(const T* y, const T* g, T* dx, int64_t outer, int64_t L, 
 #pragma omp simd
         for (int64_t i = 0; i < L; ++i) ds[i] = ys[i] * (gs[i] - st);
       }
-      continue;
+      return;
     }
     const int64_t j0 = t * kTile, tw = std::min(kTile, inner - j0);
     double s[kTile];
@@ -164,7 +162,7 @@ void softmax_grad_rows(const T* y, const T* g, T* dx, int64_t outer, int64_t L, 
         for (int64_t j = 0; j < tw; ++j) ds[b + j] = ys[b + j] * (gs[b + j] - st[j]);
       }
     }
-  }
+  });
 }
 
 }  // namespace

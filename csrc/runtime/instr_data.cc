@@ -51,9 +51,7 @@ class Fill : public Instr {
         v = T(value);
       }
       T* p = reinterpret_cast<T*>(ctx.ptr[slots[0]]);
-      const int64_t count = n;
-#pragma omp parallel for simd if (parallel(count)) schedule(static)
-      for (int64_t i = 0; i < count; ++i) p[i] = v;
+      parallel_for_simd(n, parallel(n), [&](int64_t i) { p[i] = v; });
     });
   }
 };

@@ -67,10 +67,10 @@ class Take : public Instr {
     checked_indices(idx_dtype, ip, m, n, axis, "take", &idx);
     const int64_t rows = outer * m;
     const bool par = parallel(rows * inner_bytes / 4) && rows > 1;
-#pragma omp parallel for if (par) schedule(static)
-    for (int64_t r = 0; r < rows; ++r)
+    parallel_for(rows, par, [&](int64_t r) {
       std::memcpy(out + r * inner_bytes, x + ((r / m) * n + idx[size_t(r % m)]) * inner_bytes,
                   size_t(inner_bytes));
+    });
   }
 };
 
@@ -86,15 +86,14 @@ class OneHot : public Instr {
       using T = decltype(tag);
       T* dst = reinterpret_cast<T*>(out);
       const bool par = outer > 1 && parallel(outer * C * inner);
-#pragma omp parallel for if (par) schedule(static)
-      for (int64_t r = 0; r < outer; ++r) {
+      parallel_for(outer, par, [&](int64_t r) {
         T* d = dst + r * C * inner;
         for (int64_t k = 0; k < C * inner; ++k) d[k] = T(0);
         for (int64_t k = 0; k < inner; ++k) {
           const int64_t c = index_at(idx_dtype, ip, r * inner + k);
           if (c >= 0 && c < C) d[c * inner + k] = T(1);
         }
-      }
+      });
     });
   }
 };

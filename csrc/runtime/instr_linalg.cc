@@ -20,32 +20,32 @@ namespace {
 enum Act { A_NONE = 0, A_RELU = 1, A_SIGMOID = 2, A_TANH = 3 };
 const char* const kActName[] = {"none", "relu", "sigmoid", "tanh"};
 
-// One pass over out (M x N): + bias, then the activation. The act switch is
-// outside the loops so each inner loop is one vectorizable expression.
+// One pass over out (M x N): + bias, then the activation, row by row (threads
+// split rows when big). `act` is a lambda, so each inner loop is one vectorizable
+// expression with the elementwise kernels' formula.
+template <class T, class Act>
+void epilogue_with(T* C, const T* bias, int64_t M, int64_t N, Act act) {
+  parallel_for(M, parallel(M * N), [&](int64_t i) {
+    T* c = C + i * N;
+    if (bias) {
+#pragma omp simd
+      for (int64_t j = 0; j < N; ++j) c[j] = act(T(c[j] + bias[j]));
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < N; ++j) c[j] = act(c[j]);
+    }
+  });
+}
+
 template <class T>
 void epilogue(T* C, const T* bias, int64_t M, int64_t N, int act) {
-  const bool par = parallel(M * N);
-#define LAMINA_EPILOGUE(EXPR)                                   \
-  _Pragma("omp parallel for if (par) schedule(static)")         \
-  for (int64_t i = 0; i < M; ++i) {                             \
-    T* c = C + i * N;                                           \
-    if (bias) {                                                 \
-      _Pragma("omp simd")                                       \
-      for (int64_t j = 0; j < N; ++j) { const T v = c[j] + bias[j]; c[j] = (EXPR); } \
-    } else {                                                    \
-      _Pragma("omp simd")                                       \
-      for (int64_t j = 0; j < N; ++j) { const T v = c[j]; c[j] = (EXPR); } \
-    }                                                           \
-  }
   switch (act) {
-    case A_RELU: LAMINA_EPILOGUE(v > T(0) ? v : T(0)) break;
-    case A_SIGMOID: LAMINA_EPILOGUE(vm::sigmoid(v)) break;
-    case A_TANH: LAMINA_EPILOGUE(vm::tanh(v)) break;
+    case A_RELU: epilogue_with(C, bias, M, N, [](T v) { return v > T(0) ? v : T(0); }); break;
+    case A_SIGMOID: epilogue_with(C, bias, M, N, [](T v) { return vm::sigmoid(v); }); break;
+    case A_TANH: epilogue_with(C, bias, M, N, [](T v) { return vm::tanh(v); }); break;
     default:
-      if (bias) { LAMINA_EPILOGUE(v) }
-      break;
+      if (bias) epilogue_with(C, bias, M, N, [](T v) { return v; });
   }
-#undef LAMINA_EPILOGUE
 }
 
 class Gemm : public Instr {

@@ -43,9 +43,7 @@ class Reduce : public Instr {
 
  private:
   template <class T> void scale(T* y, T f) const {
-    const int64_t n = out_size;
-#pragma omp parallel for simd if (parallel(n)) schedule(static)
-    for (int64_t i = 0; i < n; ++i) y[i] = y[i] * f;
+    parallel_for_simd(out_size, parallel(out_size), [&](int64_t i) { y[i] = y[i] * f; });
   }
 };
 
