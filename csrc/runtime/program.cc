@@ -299,24 +299,30 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     const int si = ext_slot_[size_t(e)];
     if (si < 0) continue;  // bound to no slot: not read, not written
     const Slot& s = slots[size_t(si)];
-    const std::string at = "Program.run: externals[" + std::to_string(e) + "] (slot " + s.describe(si) + ")";
+    // The message is built only on failure: run() is on the per-batch path.
+    auto at = [&]() {
+      return "Program.run: externals[" + std::to_string(e) + "] (slot " + s.describe(si) + ")";
+    };
     PyObject* o = ext[size_t(e)].ptr();
     if (!PyArray_Check(o))
-      fail_type(at + " must be a NumPy array, got " + Py_TYPE(o)->tp_name);
+      fail_type(at() + " must be a NumPy array, got " + Py_TYPE(o)->tp_name);
     auto* a = reinterpret_cast<PyArrayObject*>(o);
     DType dt;
     if (!dtype_from_npy(PyArray_TYPE(a), &dt) || dt != s.dtype)
-      fail_value(at + " has dtype " + std::string(nb::str(nb::handle((PyObject*)PyArray_DESCR(a))).c_str()) +
+      fail_value(at() + " has dtype " + std::string(nb::str(nb::handle((PyObject*)PyArray_DESCR(a))).c_str()) +
                  ", expected " + dtype_name(s.dtype));
-    Shape shape(PyArray_DIMS(a), PyArray_DIMS(a) + PyArray_NDIM(a));
-    if (shape != s.shape)
-      fail_value(at + " has shape " + shape_str(shape) + ", expected " + shape_str(s.shape));
+    bool same = size_t(PyArray_NDIM(a)) == s.shape.size();
+    for (size_t d = 0; same && d < s.shape.size(); ++d) same = PyArray_DIMS(a)[d] == s.shape[d];
+    if (!same)
+      fail_value(at() + " has shape " +
+                 shape_str(Shape(PyArray_DIMS(a), PyArray_DIMS(a) + PyArray_NDIM(a))) +
+                 ", expected " + shape_str(s.shape));
     const int flags = PyArray_FLAGS(a);
     if (!(flags & NPY_ARRAY_C_CONTIGUOUS) || !(flags & NPY_ARRAY_ALIGNED))
-      fail_value(at + " must be an aligned C-contiguous array");
+      fail_value(at() + " must be an aligned C-contiguous array");
     const int w = ext_writer_[size_t(e)];
     if (w >= 0 && !(flags & NPY_ARRAY_WRITEABLE))
-      fail_value(at + " is read-only, but instruction " + std::to_string(w) + " (" +
+      fail_value(at() + " is read-only, but instruction " + std::to_string(w) + " (" +
                  instrs[size_t(w)]->op + ") writes it");
   }
 

@@ -317,3 +317,66 @@ def test_rmsprop_slot_count_must_match_its_scalars(rng):
     scalars[names.index("momentum")] = 0.0
     prog.run([g, p, v], scalars)
     assert not np.array_equal(p, 1.0)
+
+
+# ----------------------------------------------------------------------- fused
+needs_fused = pytest.mark.skipif(not hasattr(_core, "FusedKernel"), reason="no fused kernel in this build")
+
+
+def relu_add_kernel(shape, bias_shape, dtype="float32"):
+    # r0 = x, r1 = bias, r2 = 0.5; r3 = x + bias; r4 = relu(r3); r5 = r4 * 0.5
+    code = [("add", 3, (0, 1)), ("relu", 4, (3,)), ("multiply", 5, (4, 2))]
+    return _core.FusedKernel(code, [0.5], [4, 5], [shape, bias_shape], [dtype, dtype], shape,
+                             [dtype, dtype], dtype)
+
+
+@needs_fused
+def test_fused_equals_the_ops_one_by_one(rng):
+    x = rng.standard_normal((6, 5)).astype("float32")
+    bias = rng.standard_normal(5).astype("float32")
+    k = relu_add_kernel((6, 5), (5,))
+    o1, o2 = np.empty_like(x), np.empty_like(x)
+    p = run1("fused", [x, bias, o1, o2], 0, (2,), (), k)
+    r = _core.unary(U["relu"], _core.binary(_core.BINARY_OPS["add"], x, bias))
+    np.testing.assert_array_equal(o1, r)
+    np.testing.assert_array_equal(o2, _core.binary(_core.BINARY_OPS["multiply"], r, np.array(0.5, "float32")))
+    assert "fused(FusedKernel: 2 inputs" in p.describe()
+
+
+@needs_fused
+def test_fused_in_place_on_an_arena_buffer(rng):
+    x = rng.standard_normal((6, 5)).astype("float32")
+    bias = rng.standard_normal(5).astype("float32")
+    out1, out2 = np.empty_like(x), np.empty_like(x)
+    slots = [ext("float32", (6, 5), 0), ext("float32", (5,), 1), ("arena", "float32", (30,), 0),
+             ("arena", "float32", (6, 5), 0), ("arena", "float32", (6, 5), 128), ext("float32", (6, 5), 2),
+             ext("float32", (6, 5), 3)]
+    k = relu_add_kernel((6, 5), (5,))
+    prog = _core.Program(256, slots, [
+        ("copy", (0, 2), (), (), None),            # x into the arena, flat
+        ("fused", (3, 1, 3, 4), (2,), (), k),      # out0 in place over the input (same memory)
+        ("copy", (3, 5), (), (), None), ("copy", (4, 6), (), (), None)])
+    prog.run([x, bias, out1, out2])
+    r = _core.unary(U["relu"], _core.binary(_core.BINARY_OPS["add"], x, bias))
+    np.testing.assert_array_equal(out1, r)
+
+
+@needs_fused
+def test_fused_checks_slots_against_the_kernel():
+    k = relu_add_kernel((6, 5), (5,))
+    slots = [ext("float32", (6, 5), 0), ext("float64", (5,), 1), ext("float32", (6, 5), 2),
+             ext("float32", (6, 5), 3)]
+    with pytest.raises(ValueError, match=r"instruction 0 \(fused\): slot 'in1' .* has dtype float64, expected float32"):
+        _core.Program(0, slots, [("fused", (0, 1, 2, 3), (2,), (), k)])
+    slots[1] = ext("float32", (4,), 1)
+    with pytest.raises(ValueError, match=r"slot 'in1' .* has shape \(4,\), expected the kernel's \(5,\)"):
+        _core.Program(0, slots, [("fused", (0, 1, 2, 3), (2,), (), k)])
+    slots[1] = ext("float32", (5,), 1)
+    with pytest.raises(ValueError, match=r"n_inputs = 1, but the kernel takes 2"):
+        _core.Program(0, slots, [("fused", (0, 1, 2, 3), (1,), (), k)])
+    with pytest.raises(TypeError, match="extra must be a _core.FusedKernel, got str"):
+        _core.Program(0, slots, [("fused", (0, 1, 2, 3), (2,), (), "kernel")])
+    arena = [("arena", "float32", (6, 5), 0), ext("float32", (5,), 0), ("arena", "float32", (6, 5), 64),
+             ext("float32", (6, 5), 1)]
+    with pytest.raises(ValueError, match=r"slot 'out0' .* overlaps slot 'in0' .* without being exactly that input"):
+        _core.Program(256, arena, [("fused", (0, 1, 2, 3), (2,), (), k)])

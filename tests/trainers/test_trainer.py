@@ -101,9 +101,16 @@ def test_custom_train_step_is_used():
 
     x, y = regression_data(n=40)
     model = Custom([lamina.Input(shape=(3,)), layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
     model.fit(x, y, batch_size=10, epochs=2, verbose=0)
     assert len(calls) == 8
+    # Compiled (the default), the Python body runs once, while the step is traced
+    # (as with Keras's tf.function / jax.jit); the step itself runs every batch.
+    calls.clear()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(x, y, batch_size=10, epochs=2, verbose=0)
+    assert len(calls) == 1
+    assert int(model.optimizer.iterations.numpy()) == 8
 
 
 def test_generators_and_py_datasets():

@@ -8,3 +8,14 @@ can reach it without knowing about autodiff.
 """
 
 RECORDERS: list = []
+
+# Objects with `host_read(tensor)`, told whenever a Tensor's values are read into
+# Python (float(), bool(), .numpy(), np.asarray, ...). A graph tracer pushes one:
+# a step whose Python code depends on the values of its own tensors cannot be
+# replayed as a fixed program.
+HOST_READ_WATCHERS: list = []
+
+
+def host_read(tensor) -> None:
+    for watcher in HOST_READ_WATCHERS:
+        watcher.host_read(tensor)

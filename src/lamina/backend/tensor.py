@@ -11,6 +11,7 @@ import numpy as np
 
 from lamina.backend import dtypes
 from lamina.backend.native import _core
+from lamina.backend.recording import HOST_READ_WATCHERS, host_read
 
 _ops = None  # lamina.ops, bound by _install_ops (ops import this module)
 
@@ -52,19 +53,27 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The values as a read-only NumPy array (no copy)."""
+        if HOST_READ_WATCHERS:
+            host_read(self)
         view = self._value.view()
         view.flags.writeable = False
         return view
 
     def __array__(self, dtype=None, copy=None):
+        if HOST_READ_WATCHERS:
+            host_read(self)
         if dtype is not None and np.dtype(dtype) != self._value.dtype:
             return self._value.astype(dtype)
         return self._value.copy() if copy else self.numpy()
 
     def item(self):
+        if HOST_READ_WATCHERS:
+            host_read(self)
         return self._value.item()
 
     def tolist(self):
+        if HOST_READ_WATCHERS:
+            host_read(self)
         return self._value.tolist()
 
     def __len__(self) -> int:
@@ -79,6 +88,8 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
+        if HOST_READ_WATCHERS:
+            host_read(self)
         if self._value.size != 1:
             raise ValueError(
                 f"The truth value of a tensor with shape {self.shape} is ambiguous; "
@@ -87,12 +98,18 @@ class Tensor:
         return bool(self._value.reshape(()))
 
     def __float__(self) -> float:
+        if HOST_READ_WATCHERS:
+            host_read(self)
         return float(self._value)
 
     def __int__(self) -> int:
+        if HOST_READ_WATCHERS:
+            host_read(self)
         return int(self._value)
 
     def __index__(self) -> int:
+        if HOST_READ_WATCHERS:
+            host_read(self)
         if not dtypes.is_int(self.dtype) or self.ndim:
             raise TypeError("only integer scalar tensors can be used as an index")
         return int(self._value)
@@ -213,6 +230,8 @@ def _install_on_variable(ops, table: dict) -> None:
 def from_numpy(value) -> Tensor:
     """Wraps data as a Tensor, copying it into an owned contiguous buffer."""
     arr = np.asarray(value)
+    if arr.dtype in dtypes.NAME_OF:  # the common case: already a supported dtype
+        return Tensor(_core.copy(arr))
     kind = arr.dtype.kind
     if kind not in "biuf":
         raise TypeError(

@@ -11,10 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from lamina.backend import dtypes
-from lamina.backend.recording import RECORDERS
+from lamina.backend.recording import HOST_READ_WATCHERS, RECORDERS, host_read
 from lamina.backend.tensor import Tensor
 
 _ops = None  # lamina.ops, bound by tensor._install_ops
+
+# Bumped whenever a Variable is created or a model's structure changes: compiled
+# model calls (Model.__call__) are keyed on it, so they never outlive the model
+# they were traced from.
+STRUCTURE_VERSION = [0]
 
 
 class Variable:
@@ -44,6 +49,7 @@ class Variable:
             raise ValueError(f"Variable: name must not contain '/', got {name!r}")
         self.name = name or "variable"
         self._path = self.name
+        self._escaped = True  # whether the current Tensor may be held by someone
         self.trainable = bool(trainable)
         self.autocast = autocast
         self.aggregation = aggregation
@@ -71,6 +77,10 @@ class Variable:
                 f"expected shape {tuple(shape)}"
             )
         self._tensor = value
+        STRUCTURE_VERSION[0] += 1
+        if RECORDERS:  # a variable created while a step is traced is that step's state
+            for recorder in RECORDERS:
+                recorder.variable_accessed(self)
 
     # -------------------------------------------------------------- reading
     @property
@@ -79,6 +89,9 @@ class Variable:
         if RECORDERS:
             for recorder in RECORDERS:
                 recorder.variable_accessed(self)
+        # The Tensor may now be held outside: a compiled step must not update its
+        # buffer in place any more (it copies first; see lamina.graph.lower).
+        self._escaped = True
         return self._tensor
 
     @property
@@ -103,6 +116,8 @@ class Variable:
 
     def numpy(self) -> np.ndarray:
         """A copy of the current value as a NumPy array."""
+        if HOST_READ_WATCHERS:
+            host_read(self._tensor)
         return np.array(self._tensor._value)
 
     def __array__(self, dtype=None, copy=None):

@@ -15,6 +15,7 @@ import warnings
 from typing import Any, Callable
 
 from lamina import ops
+from lamina.ops.checks import check_range
 from lamina.api_export import keras_export
 from lamina.backend import dtypes
 from lamina.backend.keras_tensor import KerasTensor
@@ -426,17 +427,15 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma: float = 2.
     return ops.sum(ops.multiply(factor, ce), axis=axis)
 
 
-def _check_label_range(y_true, num_classes, fn: str) -> None:
-    """Labels outside [0, num_classes) are a data error: say so in the loss's terms."""
-    if isinstance(y_true, KerasTensor) or num_classes is None or not y_true.size:
-        return
-    lo, hi = int(ops.min(y_true)), int(ops.max(y_true))
-    if lo < 0 or hi >= num_classes:
-        bad = lo if lo < 0 else hi
-        raise ValueError(
-            f"{fn}: labels must be integers in [0, {num_classes}) for predictions with "
-            f"{num_classes} classes; received the label {bad}"
-        )
+def _check_label_range(y_true, num_classes, fn: str):
+    """Labels outside [0, num_classes) are a data error: say so in the loss's terms.
+    Returns the labels to use (the check is an op, so compiled steps run it too)."""
+    if isinstance(y_true, KerasTensor) or num_classes is None:
+        return y_true
+    return check_range(
+        y_true, 0, num_classes,
+        f"{fn}: labels must be integers in [0, {num_classes}) for predictions with "
+        f"{num_classes} classes; received the label {{bad}}")
 
 
 def _sparse_ce_and_mask(y_true, y_pred, from_logits: bool, ignore_class, axis: int):
@@ -465,7 +464,7 @@ def _sparse_ce_and_mask(y_true, y_pred, from_logits: bool, ignore_class, axis: i
     if ignore_class is not None:
         valid = ops.not_equal(y_true, int(ignore_class))
         y_true = ops.where(valid, y_true, 0)
-    _check_label_range(y_true, y_pred.shape[axis], fn)
+    y_true = _check_label_range(y_true, y_pred.shape[axis], fn)
     labels = ops.expand_dims(y_true, axis)
     picked = ops.squeeze(ops.take_along_axis(y_pred, labels, axis=axis), axis=axis)
     if from_logits:

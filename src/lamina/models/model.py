@@ -6,8 +6,15 @@ fit, evaluate, predict), summary, get_layer. Three ways to build one, as in Kera
 
 from __future__ import annotations
 
+import numpy as np
+
 from lamina.api_export import keras_export
-from lamina.layers.layer import Layer
+from lamina.backend.recording import HOST_READ_WATCHERS, RECORDERS
+from lamina.backend.tensor import Tensor
+from lamina.backend.variable import STRUCTURE_VERSION
+from lamina.graph import trace
+from lamina.graph.function import CompiledFunction
+from lamina.layers.layer import Layer, _call_context
 from lamina.trainers.trainer import Trainer
 
 
@@ -67,6 +74,54 @@ class Model(Trainer, Layer):
                             "the functional API takes Model(inputs, outputs)")
         super().__init__(**kwargs)
         self._init_trainer()
+
+    def __call__(self, *args, **kwargs):
+        """Calls the model. A built model called on one concrete array (outside a
+        GradientTape or another layer's call) runs a compiled program of its
+        forward pass, traced on the first call per input shape, dtype and
+        `training` value; `run_eagerly=True` or `jit_compile=False` (see
+        `compile`) keep it eager."""
+        if self._can_call_compiled(args, kwargs):
+            x = args[0]
+            if type(x) is np.ndarray:
+                from lamina.ops.core import convert_to_tensor
+
+                x = convert_to_tensor(x)
+            return self._compiled_call()(x, kwargs.get("training"))
+        return Layer.__call__(self, *args, **kwargs)
+
+    def _can_call_compiled(self, args, kwargs) -> bool:
+        if len(args) != 1 or (kwargs and (len(kwargs) > 1 or "training" not in kwargs)):
+            return False
+        if RECORDERS or HOST_READ_WATCHERS or not self.built:
+            return False
+        if type(args[0]) is not Tensor and type(args[0]) is not np.ndarray:
+            return False
+        if self.run_eagerly or self.jit_compile is False:
+            return False
+        return _call_context() is None
+
+    def _compiled_call(self) -> CompiledFunction:
+        cached = self.__dict__.get("_call_function")
+        if cached is not None and cached[0] == STRUCTURE_VERSION[0]:
+            return cached[1]
+        fn = CompiledFunction(self._traced_call, lambda: self.variables, mode="auto",
+                              name="call")
+        self.__dict__["_call_function"] = (STRUCTURE_VERSION[0], fn)
+        return fn
+
+    def _traced_call(self, x, training):
+        out = Layer.__call__(self, x, training=training)
+        tracer = trace.active_tracer()
+        if tracer is not None:
+            version = self.__dict__.get("_call_function")
+            if version is not None:  # variables created while tracing are this call's
+                self.__dict__["_call_function"] = (STRUCTURE_VERSION[0], version[1])
+            if self.losses:
+                tracer.fail("the call adds losses (add_loss / activity regularizers)")
+            if getattr(out, "_keras_mask", None) is not None:
+                tracer.fail("the call returns a mask")
+        return out
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):

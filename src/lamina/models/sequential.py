@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from lamina.backend.variable import STRUCTURE_VERSION
 from lamina import dtype_policies
 from lamina.api_export import keras_export
 from lamina.backend.keras_tensor import KerasTensor
@@ -39,6 +40,7 @@ class Sequential(Model):
     # ------------------------------------------------------------- editing
     def add(self, layer, rebuild: bool = True) -> None:
         """Appends a layer (or an `Input` tensor, which must come first)."""
+        STRUCTURE_VERSION[0] += 1
         if isinstance(layer, KerasTensor):
             history = layer._keras_history
             if history is None or not isinstance(history[0], InputLayer):
@@ -89,6 +91,7 @@ class Sequential(Model):
 
     def pop(self, rebuild: bool = True) -> Layer:
         """Removes and returns the last layer."""
+        STRUCTURE_VERSION[0] += 1
         if not self.layers:
             raise TypeError("There are no layers in the model.")
         layer = self._layers.pop()

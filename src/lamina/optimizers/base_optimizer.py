@@ -33,6 +33,8 @@ from lamina.backend import dtypes
 from lamina.backend.native import _core
 from lamina.backend.tensor import Tensor
 from lamina.backend.variable import Variable
+from lamina.graph import trace
+from lamina.optimizers import fused_update
 from lamina.optimizers.schedules import learning_rate_schedule
 from lamina.saving import serialization_lib
 
@@ -160,6 +162,7 @@ class BaseOptimizer:
                 f"global_clipnorm={global_clipnorm}"
             )
         self.built = False
+        self._scalar_sink: list | None = None
         self._variables: list[Variable] = []
         self._trainable_variables: list[Variable] = []
         self._trainable_variables_indices: dict[int, int] = {}
@@ -448,6 +451,18 @@ class BaseOptimizer:
         return g
 
     def _backend_apply_gradients(self, grads: list[Tensor], trainable_variables: list[Variable]):
+        tracer = trace.active_tracer()
+        if tracer is not None and self._scalar_sink is None:
+            reason = self._compiled_unsupported()
+            if reason:
+                tracer.fail(f"{type(self).__name__}: {reason}")
+            variables = list(trainable_variables)
+            with tracer.host_section(lambda: self._step_scalars(variables)):
+                self._apply_gradients_on_host(grads, trainable_variables)
+            return
+        self._apply_gradients_on_host(grads, trainable_variables)
+
+    def _apply_gradients_on_host(self, grads, trainable_variables) -> None:
         count = int(self._iterations._tensor._value)
         if self.gradient_accumulation_steps:
             steps = self.gradient_accumulation_steps
@@ -506,11 +521,23 @@ class BaseOptimizer:
         if self._use_fused():
             lr = self._learning_rate_value()
             self._before_update_step()
+            sink = self._scalar_sink
+            # A built-in rule's scalars depend on the variable only through its dtype:
+            # the compiled step's prologue computes them once per dtype.
+            per_dtype = {} if sink is not None and type(self).__module__.startswith(
+                "lamina.optimizers.") else None
             for g, v, s in zip(grads, trainable_variables, scales):
                 decay = 0.0
                 if self.weight_decay is not None and self._use_weight_decay(v):
                     decay = float(self.weight_decay) * lr
-                self._fused_update_step(g, v, lr, _Prologue(s, clip, decay))
+                if per_dtype is None:
+                    self._fused_update_step(g, v, lr, _Prologue(s, clip, decay))
+                    continue
+                rule = per_dtype.get(v.dtype)
+                if rule is None:
+                    self._fused_update_step(g, v, lr, _Prologue())
+                    rule = per_dtype[v.dtype] = sink.pop()[3:]
+                sink.append((float(s), float(clip), float(decay)) + rule)
             return
         # A custom optimizer written with ops (Keras's `update_step` API).
         prepared = []
@@ -552,12 +579,43 @@ class BaseOptimizer:
 
     def _run_kernel(self, kernel: Callable, gradient: Tensor, state: list[Variable],
                     pre: _Prologue, **hyper) -> None:
-        """Runs a fused kernel on `state` (param first, then slots) and installs the
-        new arrays it returns into the Variables."""
-        outs = kernel(gradient._value, [v._tensor._value for v in state], None,
-                      gscale=pre.gscale, clip=pre.clip, decay=pre.decay, **hyper)
-        for v, array in zip(state, outs):
-            v._tensor = Tensor(array)
+        """Runs a fused kernel on `state` (param first, then slots) as one
+        `optimizer_update` node and installs the new values into the Variables.
+        In the compiled step's prologue (`_step_scalars`) it only collects the
+        scalars."""
+        rule = kernel.__name__[: -len("_update")]
+        scalars = fused_update.scalars_of(rule, pre.gscale, pre.clip, pre.decay, hyper)
+        if self._scalar_sink is not None:
+            self._scalar_sink.append(scalars)
+            return
+        outs = fused_update.OPTIMIZER_UPDATE.bind(gradient, *[v._tensor for v in state],
+                                                  rule=rule, scalars=scalars)
+        for v, t in zip(state, outs):
+            v._tensor = t
+
+    # ------------------------------------------------------- compiled steps
+    def _compiled_unsupported(self) -> str | None:
+        """Why this optimizer's step cannot run inside a compiled program (None if
+        it can): features whose host logic depends on the gradients' values."""
+        if not self._use_fused():
+            return "a custom update_step (compiled steps support the built-in optimizers)"
+        for name in ("clipnorm", "global_clipnorm", "gradient_accumulation_steps", "use_ema"):
+            if getattr(self, name):
+                return f"{name} is set"
+        return None
+
+    def _step_scalars(self, trainable_variables: list[Variable]) -> list[tuple]:
+        """The host half of one update step, for a compiled program's prologue:
+        advances the step counter (and Nadam's product) exactly as `apply` would
+        and returns each fused kernel's scalars in call order, leaving the weights
+        to the program."""
+        self._scalar_sink = []
+        try:
+            self._backend_apply_gradients([None] * len(trainable_variables),
+                                          trainable_variables)
+            return self._scalar_sink
+        finally:
+            self._scalar_sink = None
 
     # -------------------------------------------------------- weight decay
     def exclude_from_weight_decay(self, var_list=None, var_names=None) -> None:

@@ -14,7 +14,7 @@ from lamina.backend.native import _core
 from lamina.backend.tensor import Tensor
 from lamina.ops.core import cast, convert_to_tensor
 from lamina.ops.primitive import Primitive
-from lamina.random.seed_generator import draw_seed
+from lamina.random.seed_generator import draw_seed, seed_pair, seed_tensor
 
 __all__ = [
     "normal", "uniform", "truncated_normal", "randint", "dropout", "shuffle", "categorical",
@@ -43,6 +43,30 @@ def _float_input(x) -> Tensor:
     return x if dtypes.is_float(x.dtype) else cast(x, dtypes.FLOATX)
 
 
+class Sampler(Primitive):
+    """A seeded sampler: its only input is the seed pair (an int Tensor of shape
+    (2,)), so a compiled step draws fresh numbers every step. Not differentiable."""
+
+    differentiable = False
+
+    def __init__(self, name: str, kernel: str):
+        super().__init__()
+        self.name = name
+        self._kernel = kernel
+
+    def impl(self, seed, shape, code, a, b):
+        return getattr(_core, self._kernel)(shape, code, a, b, *seed_pair(seed))
+
+    def compute_output_spec(self, seed, shape, code, a, b):
+        return KerasTensor(shape, dtypes.SUPPORTED[code])
+
+
+_NORMAL = Sampler("random_normal", "random_normal")
+_UNIFORM = Sampler("random_uniform", "random_uniform")
+_TRUNCATED_NORMAL = Sampler("random_truncated_normal", "random_truncated_normal")
+_RANDINT = Sampler("random_randint", "random_randint")
+
+
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Samples from a normal distribution (float32 unless `dtype`).
 
@@ -52,8 +76,8 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """
     shape = _shape(shape, "normal")
     code = _code(dtype, "normal")
-    s = draw_seed(seed, "normal")
-    return Tensor(_core.random_normal(shape, code, float(mean), float(stddev), *s))
+    return _NORMAL.bind(seed_tensor(seed, "normal"), shape=shape, code=code, a=float(mean),
+                        b=float(stddev))
 
 
 def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
@@ -66,8 +90,8 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
     """
     shape = _shape(shape, "uniform")
     code = _code(dtype, "uniform")
-    s = draw_seed(seed, "uniform")
-    return Tensor(_core.random_uniform(shape, code, float(minval), float(maxval), *s))
+    return _UNIFORM.bind(seed_tensor(seed, "uniform"), shape=shape, code=code, a=float(minval),
+                         b=float(maxval))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
@@ -81,8 +105,8 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tens
     """
     shape = _shape(shape, "truncated_normal")
     code = _code(dtype, "truncated_normal")
-    s = draw_seed(seed, "truncated_normal")
-    return Tensor(_core.random_truncated_normal(shape, code, float(mean), float(stddev), *s))
+    return _TRUNCATED_NORMAL.bind(seed_tensor(seed, "truncated_normal"), shape=shape, code=code,
+                                  a=float(mean), b=float(stddev))
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None) -> Tensor:
@@ -97,8 +121,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None) -> Tensor:
     lo, hi = int(minval), int(maxval)
     if not (-(2**63) <= lo < 2**63 and -(2**63) <= hi < 2**63):
         raise ValueError(f"randint: minval and maxval must fit in int64, got {lo} and {hi}")
-    s = draw_seed(seed, "randint")
-    return Tensor(_core.random_randint(shape, code, lo, hi, *s))
+    return _RANDINT.bind(seed_tensor(seed, "randint"), shape=shape, code=code, a=lo, b=hi)
 
 
 class Dropout(Primitive):
@@ -107,15 +130,15 @@ class Dropout(Primitive):
 
     name = "dropout"
 
-    def impl(self, x, rate, noise_shape, seed):
-        return _core.random_dropout(x, rate, noise_shape, seed[0], seed[1])
+    def impl(self, x, seed, rate, noise_shape):
+        return _core.random_dropout(x, rate, noise_shape, *seed_pair(seed))
 
-    def compute_output_spec(self, x, rate, noise_shape, seed):
+    def compute_output_spec(self, x, seed, rate, noise_shape):
         return KerasTensor(x.shape, x.dtype)
 
-    def vjp(self, inputs, output, g, rate, noise_shape, seed):
+    def vjp(self, inputs, output, g, rate, noise_shape):
         g = cast(g, inputs[0].dtype)
-        return (self.bind(g, rate=rate, noise_shape=noise_shape, seed=seed),)
+        return (self.bind(g, inputs[1], rate=rate, noise_shape=noise_shape), None)
 
 
 _DROPOUT = Dropout()
@@ -146,8 +169,7 @@ def dropout(inputs, rate, noise_shape=None, seed=None) -> Tensor:
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"dropout: rate must be in [0, 1), got {rate}")
     ns = _noise_shape(noise_shape, tuple(x.shape))
-    s = draw_seed(seed, "dropout")
-    return _DROPOUT.bind(x, rate=rate, noise_shape=ns, seed=s)
+    return _DROPOUT.bind(x, seed_tensor(seed, "dropout"), rate=rate, noise_shape=ns)
 
 
 def _dropout_mask(shape, rate, seed) -> Tensor:

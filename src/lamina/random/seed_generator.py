@@ -21,10 +21,12 @@ from lamina.backend import dtypes
 from lamina.backend.tensor import Tensor
 from lamina.backend.variable import Variable
 from lamina.ops.core import convert_to_tensor
+from lamina.ops.elementwise import add
 
-__all__ = ["SeedGenerator", "draw_seed", "global_seed_generator", "make_default_seed"]
+__all__ = ["SeedGenerator", "draw_seed", "seed_tensor", "seed_pair", "global_seed_generator", "make_default_seed"]
 
 _MASK64 = (1 << 64) - 1
+_ADVANCE = Tensor(np.array([0, 1], dtype=np.int64))  # counter + 1, seed unchanged
 
 
 def make_default_seed() -> int:
@@ -89,10 +91,12 @@ class SeedGenerator:
     def next(self, ordered: bool = True) -> Tensor:
         """Returns the current state (int64 Tensor `[seed, counter]`) and advances
         the counter. `ordered` is accepted for Keras compatibility; the counter
-        always advances by one."""
+        always advances by one.
+
+        The advance is an op on the state (not a host read and write), so a
+        compiled step carries it: every step draws new numbers."""
         current = self.state.value
-        seed, counter = self._read_state()
-        self._write_state(seed, counter + 1)
+        self.state.assign(add(current, _ADVANCE))
         return current
 
     def get_config(self) -> dict:
@@ -124,24 +128,36 @@ def set_global_seed_generator(gen: SeedGenerator | None) -> None:
     _GLOBAL = gen
 
 
-def draw_seed(seed, op: str = "random") -> tuple[int, int]:
-    """The (seed, stream) pair of unsigned 64-bit words for one sampler call."""
+def seed_tensor(seed, op: str = "random") -> Tensor:
+    """The seed pair for one sampler call as an int Tensor of shape (2,): samplers
+    take it as an input, so a traced step reads a generator's state at run time
+    instead of baking one draw into the program."""
     if isinstance(seed, SeedGenerator):
-        state = seed.next()
-    elif seed is None:
-        state = global_seed_generator().next()
-    elif isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return int(seed) & _MASK64, 0
-    elif isinstance(seed, Tensor):
-        state = seed
-        if not dtypes.is_int(state.dtype) or tuple(state.shape) != (2,):
+        return seed.next()
+    if seed is None:
+        return global_seed_generator().next()
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return Tensor(np.array([_as_int64(int(seed)), 0], dtype=np.int64))
+    if isinstance(seed, Tensor):
+        if not dtypes.is_int(seed.dtype) or tuple(seed.shape) != (2,):
             raise ValueError(
                 f"{op}: a seed tensor must be an integer tensor of shape (2,), got "
-                f"dtype {state.dtype} and shape {state.shape}"
+                f"dtype {seed.dtype} and shape {seed.shape}"
             )
-    else:
-        raise ValueError(
-            f"{op}: seed must be None, an int or a SeedGenerator, got {type(seed).__name__} {seed!r}"
-        )
-    a, b = (int(v) for v in state.numpy())
-    return a & _MASK64, b & _MASK64
+        return seed
+    raise ValueError(
+        f"{op}: seed must be None, an int or a SeedGenerator, got {type(seed).__name__} {seed!r}"
+    )
+
+
+def seed_pair(state) -> tuple[int, int]:
+    """The (seed, stream) unsigned 64-bit words of a seed array (inside kernels)."""
+    return int(state[0]) & _MASK64, int(state[1]) & _MASK64
+
+
+def draw_seed(seed, op: str = "random") -> tuple[int, int]:
+    """The (seed, stream) pair of unsigned 64-bit words for one sampler call, read
+    on the host (for samplers that are not yet primitives)."""
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return int(seed) & _MASK64, 0
+    return seed_pair(seed_tensor(seed, op).numpy())

@@ -1,9 +1,12 @@
 """`Trainer`: the parent of `Model` that holds compile / fit / evaluate / predict.
 
 The steps (`train_step`, `test_step`, `predict_step`) are the units users override;
-the loops around them handle data, callbacks and logs as Keras 3 does. Steps run
-eagerly on the native core (`run_eagerly` is accepted; the graph compiler that
-makes `jit_compile` meaningful comes later).
+the loops around them handle data, callbacks and logs as Keras 3 does.
+
+By default (`jit_compile="auto"`) each step is compiled (lamina.graph): the first
+batch of each input signature is traced (a real, eager step) and the later ones
+run as one optimized program. `run_eagerly=True` or `jit_compile=False` keep every
+step eager; steps the tracer cannot replay stay eager under "auto".
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 
 from lamina.autodiff import GradientTape
 from lamina.backend.tensor import Tensor
+from lamina.graph.function import CompiledFunction
 from lamina.ops import add, concatenate, convert_to_tensor
 from lamina.trainers import compile_utils
 from lamina.trainers.data_adapters import data_adapter_utils, get_data_adapter
@@ -36,6 +40,7 @@ class Trainer:
         self._run_eagerly = False
         self._jit_compile = "auto"
         self.steps_per_execution = 1
+        self._step_functions: dict = {}
 
     # -------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -61,7 +66,11 @@ class Trainer:
                                                              _output_keys(self))
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._run_eagerly = bool(run_eagerly)
+        if jit_compile not in (True, False, "auto"):
+            raise ValueError(f"compile: jit_compile must be True, False or 'auto', got "
+                             f"{jit_compile!r}")
         self._jit_compile = jit_compile
+        self._step_functions = {}
         self.steps_per_execution = steps_per_execution
         self.stop_training = False
         self.compiled = True
@@ -85,6 +94,13 @@ class Trainer:
     @property
     def jit_compile(self):
         return getattr(self, "_jit_compile", "auto")
+
+    @jit_compile.setter
+    def jit_compile(self, value) -> None:
+        if value not in (True, False, "auto"):
+            raise ValueError(f"jit_compile must be True, False or 'auto', got {value!r}")
+        self._jit_compile = value
+        self._step_functions = {}
 
     def get_compile_config(self) -> dict | None:
         """The arguments of `compile`, serialized (None when not compiled)."""
@@ -191,6 +207,55 @@ class Trainer:
         x, _, _ = data_adapter_utils.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
+    # ------------------------------------------------------ compiled steps
+    def _step_function(self, kind: str):
+        """`train_step`, `test_step` or `predict_step` as the loops call it: the
+        compiled function (cached per kind until the next `compile`) or the plain
+        method when running eagerly."""
+        mode = getattr(self, "_jit_compile", "auto")
+        if self.run_eagerly or mode is False:
+            return getattr(self, kind)
+        functions = self.__dict__.setdefault("_step_functions", {})
+        fn = functions.get(kind)
+        if fn is None:
+            fn = functions[kind] = CompiledFunction(getattr(self, kind), self._step_variables,
+                                                    mode=mode, name=kind)
+        return fn
+
+    def _step_variables(self) -> list:
+        """Everything a step may read or update: the model's weights, the optimizer's
+        slots and the metrics' accumulators (others are found when read)."""
+        out = list(self.variables)
+        if self.optimizer is not None:
+            out += self.optimizer.variables
+        for m in self.metrics:
+            out += m.variables
+        return out
+
+    def compiled_step(self, kind: str = "train_step"):
+        """The last compiled `train_step` / `test_step` / `predict_step` (after at
+        least one fit / evaluate / predict): a `lamina.graph.Program` with its IR,
+        native instructions, `compile_seconds`, `peak_bytes` and `arena_bytes`."""
+        fn = getattr(self, "_step_functions", {}).get(kind)
+        program = fn.last_program() if fn is not None else None
+        if program is None:
+            reasons = [] if fn is None else [r for rs in fn.fallback_reasons.values() for r in rs]
+            why = ("; it ran eagerly because " + "; ".join(reasons)) if reasons else ""
+            raise ValueError(f"No compiled {kind} yet{why}: run fit/evaluate/predict first "
+                             "(with run_eagerly=False and jit_compile True or 'auto')")
+        return program
+
+    def compiled_step_text(self, kind: str = "train_step") -> str:
+        """`compiled_step(kind)` as readable text: the IR after optimization, the
+        passes' report, the memory plan and the native program (fused kernels
+        included).
+
+        Example:
+        >>> model.fit(x, y, epochs=1, verbose=0)
+        >>> print(model.compiled_step_text("train_step"))  # doctest: +SKIP
+        """
+        return self.compiled_step(kind).text()
+
     # ----------------------------------------------------------- the loops
     def _prepare_for_data(self, batch) -> None:
         """Builds the model (from the first batch) and the optimizer."""
@@ -247,11 +312,13 @@ class Trainer:
             adapter.on_epoch_begin()
             cbs.on_epoch_begin(epoch)
             step = -1
+            train_fn = None
             for step, batch in enumerate(self._batches(adapter, class_weight)):
                 if step == 0:
                     self._prepare_for_data(batch)
+                    train_fn = self._step_function("train_step")
                 cbs.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                logs = train_fn(batch)
                 logs = _to_python(logs)
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
@@ -313,11 +380,13 @@ class Trainer:
         self.reset_metrics()
         callbacks.on_test_begin()
         logs = {}
+        test_fn = None
         for step, batch in enumerate(adapter.get_iterator()):
             if step == 0:
                 self._prepare_for_data(batch)
+                test_fn = self._step_function("test_step")
             callbacks.on_test_batch_begin(step)
-            logs = _to_python(self.test_step(batch))
+            logs = _to_python(test_fn(batch))
             callbacks.on_test_batch_end(step, logs)
         logs = _to_python(self.get_metrics_result())
         callbacks.on_test_end(logs)
@@ -335,11 +404,14 @@ class Trainer:
                                           verbose=verbose, epochs=1, steps=adapter.num_batches)
         cbs.on_predict_begin()
         outputs = []
+        predict_fn = None
         for step, batch in enumerate(adapter.get_iterator()):
-            if step == 0 and not self.built:
-                self._prepare_for_data(batch)
+            if step == 0:
+                if not self.built:
+                    self._prepare_for_data(batch)
+                predict_fn = self._step_function("predict_step")
             cbs.on_predict_batch_begin(step)
-            out = self.predict_step(batch)
+            out = predict_fn(batch)
             outputs.append(out)
             cbs.on_predict_batch_end(step, {"outputs": out})
         cbs.on_predict_end()
@@ -358,7 +430,7 @@ class Trainer:
         batch = _single_batch(x, y, sample_weight)
         self._prepare_for_data(batch)
         self.reset_metrics()
-        logs = _to_python(self.train_step(batch))
+        logs = _to_python(self._step_function("train_step")(batch))
         return logs if return_dict else _values(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -366,14 +438,14 @@ class Trainer:
         batch = _single_batch(x, y, sample_weight)
         self._prepare_for_data(batch)
         self.reset_metrics()
-        logs = _to_python(self.test_step(batch))
+        logs = _to_python(self._step_function("test_step")(batch))
         return logs if return_dict else _values(logs)
 
     def predict_on_batch(self, x):
         batch = _single_batch(x, None, None)
         if not self.built:
             self._prepare_for_data(batch)
-        return _concat_outputs([self.predict_step(batch)])
+        return _concat_outputs([self._step_function("predict_step")(batch)])
 
 
 # -------------------------------------------------------------------- helpers
