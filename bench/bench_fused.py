@@ -92,6 +92,11 @@ def main() -> None:
              ("add", 5, (5, 2), 0.0), ("minimum", 5, (5, 4), 0.0)]
     case("relu_grad(x,g)*0.5+y, min 6: 1M f32", chain, [0.5, 6.0], [5], [x, g, y],
          lambda: np.minimum(np.where(x > 0, g, 0) * np.float32(0.5) + y, np.float32(6)), reps)
+    big = [rng.standard_normal(1 << 22).astype(np.float32) for _ in range(3)]
+    bx, bg, by = big
+    case("same chain, 4M f32 (beyond the L3 cache)", chain, [0.5, 6.0], [5], big,
+         lambda: np.minimum(np.where(bx > 0, bg, 0) * np.float32(0.5) + by, np.float32(6)),
+         reps, number=5)
     x64, g64, y64 = (a.astype(np.float64) for a in (x, g, y))
     case("same chain, 1M f64", chain, [0.5, 6.0], [5], [x64, g64, y64],
          lambda: np.minimum(np.where(x64 > 0, g64, 0) * 0.5 + y64, 6.0), reps)
