@@ -8,11 +8,18 @@
 //   one_hot            slots (indices, out); iparams (axis,): out[..., c at axis, ...] =
 //                      (indices[...] == c), num_classes = out.shape[axis]; indices outside
 //                      [0, num_classes) give all-zero rows, as `_core.one_hot`
+//   check_range        slots (x,) or (x, out); iparams (lo, hi); extra: a message str:
+//                      raises ValueError(message with {bad} replaced by the offending
+//                      value: the minimum if below lo, else the maximum) unless
+//                      lo <= x < hi everywhere (as `ops.check_range`); out, if given,
+//                      receives a copy of x
 // Indices are data: take, take_along_axis and scatter_add_along check them on every
 // run (negative ones wrap); one out of range raises IndexError, never a stray access.
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <nanobind/stl/string.h>
 
 #include "kernels/index.h"
 #include "runtime/program.h"
@@ -117,7 +124,70 @@ class Along : public Instr {
   }
 };
 
+// ---------------------------------------------------------------- check_range
+class CheckRange : public Instr {
+ public:
+  DType dtype = DType::i32;
+  int64_t n = 0, lo = 0, hi = 0;
+  std::string message;
+  void run(const RunContext& ctx) const override {
+    const char* x = ctx.ptr[slots[0]];
+    if (n > 0) {
+      int64_t mn = index_at(dtype, x, 0), mx = mn;
+      for (int64_t k = 1; k < n; ++k) {
+        const int64_t v = index_at(dtype, x, k);
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+      }
+      if (mn < lo || mx >= hi) throw nb::value_error(format(mn < lo ? mn : mx).c_str());
+    }
+    if (slots.size() == 2 && ctx.ptr[slots[1]] != x)
+      std::memcpy(ctx.ptr[slots[1]], x, size_t(n) * dtype_size(dtype));
+  }
+
+ private:
+  // Python's str.format for the one field {bad} ({{ and }} are literal braces).
+  std::string format(int64_t bad) const {
+    std::string out;
+    for (size_t i = 0; i < message.size(); ++i) {
+      if (message.compare(i, 5, "{bad}") == 0) {
+        out += std::to_string(bad);
+        i += 4;
+      } else if ((message[i] == '{' || message[i] == '}') && i + 1 < message.size() &&
+                 message[i + 1] == message[i]) {
+        out += message[i++];
+      } else {
+        out += message[i];
+      }
+    }
+    return out;
+  }
+};
+
 }  // namespace
+
+std::unique_ptr<Instr> make_check_range(const Decl& d) {
+  d.arity(1, 2, "(x,) or (x, out)");
+  d.iparam_count(2, 2, "(lo, hi)");
+  if (!nb::isinstance<nb::str>(d.extra)) d.fail_type("extra must be the error message (a str)");
+  const Slot& x = d.slot(0);
+  if (!is_index_dtype(x.dtype))
+    d.fail(d.name(0, "x") + " has dtype " + dtype_name(x.dtype) + ", expected int32, int64 or uint8");
+  if (d.slots.size() == 2) {
+    d.dtype_is(1, "out", x.dtype);
+    d.shape_is(1, "out", x.shape);
+  }
+  auto c = std::make_unique<CheckRange>();
+  c->dtype = x.dtype;
+  c->n = x.size;
+  c->lo = d.iparams[0];
+  c->hi = d.iparams[1];
+  c->message = nb::cast<std::string>(d.extra);
+  const std::string params = "lo=" + std::to_string(c->lo) + ", hi=" + std::to_string(c->hi);
+  if (d.slots.size() == 2) d.describe_into(*c, {"x", "out"}, {false, true}, params);
+  else d.describe_into(*c, {"x"}, {false}, params);
+  return c;
+}
 
 std::unique_ptr<Instr> make_take(const Decl& d) {
   d.arity(3, 3, "(x, indices, out)");

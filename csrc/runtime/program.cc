@@ -130,6 +130,7 @@ const std::map<std::string, Factory>& factories() {
       {"take_along_axis", &make_along}, {"scatter_add_along", &make_along},
       {"broadcast", &make_broadcast}, {"cast", &make_cast},
       {"argmax", &make_arg_reduce}, {"argmin", &make_arg_reduce},
+      {"check_range", &make_check_range},
       {"callback", &make_callback}, {"fused", &make_fused},
   };
   return f;
@@ -472,8 +473,15 @@ Program(arena_bytes, slots, instructions, n_scalars=0)
     copy          (in, out) of equal byte counts
     fill          (out,); fparams (value,)
     transpose     (in, out); iparams perm
-    take          (x, indices, out); iparams (axis,) (out-of-range indices: IndexError)
+    take, take_along_axis  (x, indices, out); iparams (axis,) (bad indices: IndexError)
+    scatter_add_along  (updates, indices, out); iparams (axis,)
     one_hot       (indices, out); iparams (axis,)
+    argmax, argmin  (in, out int32); iparams (axis,)
+    broadcast     (in, out): NumPy broadcasting to out's shape
+    cast          (in, out) of one shape, any dtypes
+    check_range   (x[, out]); iparams (lo, hi); extra: message with {bad}: ValueError
+                  unless lo <= x < hi
+    fused         inputs then outputs; iparams (n_inputs,); extra: a _core.FusedKernel
     optimizer     (grad, param, slot_1, ...), updated in place; extra: the rule name;
                   iparams (scalar_offset,): the rule reads
                   scalars[scalar_offset : scalar_offset + len(OPTIMIZER_SCALARS[rule])]

@@ -12,7 +12,7 @@
 // Files: program.cc (slots, arena, validation, run loop, bindings) and one file per
 // instruction family: instr_linalg.cc (gemm), instr_reduce.cc (reduce, argmax/argmin,
 // softmax family), instr_data.cc (copy, fill, transpose, broadcast, cast),
-// instr_index.cc (take, take_along_axis, scatter_add_along, one_hot),
+// instr_index.cc (take, take_along_axis, scatter_add_along, one_hot, check_range),
 // instr_optimizer.cc, instr_callback.cc, instr_fused.cc.
 #pragma once
 
@@ -118,6 +118,7 @@ std::unique_ptr<Instr> make_along(const Decl& d);  // take_along_axis, scatter_a
 std::unique_ptr<Instr> make_broadcast(const Decl& d);
 std::unique_ptr<Instr> make_cast(const Decl& d);
 std::unique_ptr<Instr> make_arg_reduce(const Decl& d);  // argmax, argmin
+std::unique_ptr<Instr> make_check_range(const Decl& d);
 std::unique_ptr<Instr> make_optimizer(const Decl& d);
 std::unique_ptr<Instr> make_callback(const Decl& d);
 std::unique_ptr<Instr> make_fused(const Decl& d);

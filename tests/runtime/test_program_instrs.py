@@ -380,3 +380,16 @@ def test_fused_checks_slots_against_the_kernel():
              ext("float32", (6, 5), 1)]
     with pytest.raises(ValueError, match=r"slot 'out0' .* overlaps slot 'in0' .* without being exactly that input"):
         _core.Program(256, arena, [("fused", (0, 1, 2, 3), (2,), (), k)])
+
+
+def test_check_range_passes_data_through_or_raises_with_the_message():
+    labels = np.array([0, 2, 4], "int64")
+    out = np.empty(3, "int64")
+    slots = [ext("int64", (3,), 0), ext("int64", (3,), 1)]
+    prog = _core.Program(0, slots, [("check_range", (0, 1), (0, 5), (), "label {bad} not in [0, 5) {{ok}}")])
+    prog.run([labels, out])
+    np.testing.assert_array_equal(out, labels)
+    with pytest.raises(ValueError, match=r"^label 7 not in \[0, 5\) \{ok\}$"):
+        prog.run([np.array([0, 7, 1], "int64"), out])
+    with pytest.raises(ValueError, match=r"^label -1 not in"):  # below lo is reported first, as ops.check_range
+        prog.run([np.array([0, 7, -1], "int64"), out])
