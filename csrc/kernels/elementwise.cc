@@ -18,11 +18,16 @@ using namespace ew;
 // sits outside the loop, so each loop body is a single inlined, vectorizable
 // expression. The loops are functions of plain values, not lambdas capturing by
 // reference: GCC does not vectorize loops that reload their pointers from a closure.
+// Small arrays skip the OpenMP region altogether (an if(false) region costs ~0.6 us).
 template <int OP, class T>
 void unary_kernel(const T* x, T* y, int64_t n, T alpha) {
-  const bool par = n >= kParallelGrain;
-#pragma omp parallel for simd if (par) schedule(static)
-  for (int64_t i = 0; i < n; ++i) y[i] = unary_op<OP, T>(x[i], alpha);
+  if (n >= kParallelGrain) {
+#pragma omp parallel for simd schedule(static)
+    for (int64_t i = 0; i < n; ++i) y[i] = unary_op<OP, T>(x[i], alpha);
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) y[i] = unary_op<OP, T>(x[i], alpha);
+  }
 }
 
 template <int OP, class T>

@@ -574,8 +574,9 @@ void Kernel::run_typed(const void* const* inputs, void* const* outputs) const {
   bool direct = true;
   for (int j = 0; j < n_outputs(); ++j)
     for (int i = 0; i < n_in; ++i) direct = direct && outputs[j] != inputs[i];
-#pragma omp parallel if (parallel_)
-  {
+  // Tiles [t0, t1) on the calling thread, with that thread's scratch.
+  auto work = [&](int64_t t0, int64_t t1) {
+    if (t0 >= t1) return;
     // Scratch: the value table, then the slots (64-byte aligned).
     const size_t table_bytes = (size_t(n_values_) * sizeof(T*) + 63) / 64 * 64;
     // Slots sit 128 bytes apart beyond their tile: with a power-of-two stride, the
@@ -594,8 +595,7 @@ void Kernel::run_typed(const void* const* inputs, void* const* outputs) const {
     for (int i = 0; i < n_in; ++i)
       if (loads_[i].kind == kSplat) splat(load_one<T>(in_dtypes_[i], inputs[i], 0), v[i], fill);
 
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < n_tiles; ++t) {
+    for (int64_t t = t0; t < t1; ++t) {
       const int64_t start = t * tile_;
       const int64_t n = std::min(tile_, size_ - start);
       for (int i = 0; i < n_in; ++i) {
@@ -620,6 +620,17 @@ void Kernel::run_typed(const void* const* inputs, void* const* outputs) const {
         });
       }
     }
+  };
+  // Even an if(false) OpenMP region costs ~0.6 us, which small kernels of a compiled
+  // program would pay on every call: single-threaded runs do not open one.
+  if (parallel_) {
+#pragma omp parallel
+    {
+      const int64_t nt = omp_get_num_threads(), id = omp_get_thread_num();
+      work(n_tiles * id / nt, n_tiles * (id + 1) / nt);  // as schedule(static)
+    }
+  } else {
+    work(0, n_tiles);
   }
 }
 
