@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -274,17 +275,21 @@ Program::Program(int64_t arena_bytes_, nb::handle slots_h, nb::handle instrs_h,
 
   // The arena: allocated once, 64-byte aligned, zeroed (so a program that reads a
   // buffer before writing it is at least deterministic), reused by every run.
-  const size_t alloc = size_t((std::max<int64_t>(arena_bytes, 1) + kAlign - 1) / kAlign * kAlign);
-  arena_ = static_cast<char*>(std::aligned_alloc(size_t(kAlign), alloc));
-  if (!arena_) throw std::bad_alloc();
-  std::memset(arena_, 0, alloc);
-  arena_owner_ = nb::steal(PyCapsule_New(arena_, "lamina.Program.arena", [](PyObject* cap) {
-    std::free(PyCapsule_GetPointer(cap, "lamina.Program.arena"));
-  }));
-  if (!arena_owner_.is_valid()) {
-    std::free(arena_);
+  // calloc: large blocks come zeroed from the OS, so pages are committed only as
+  // the program first touches them (no memset of a big arena up front).
+  const size_t alloc = size_t(std::max<int64_t>(arena_bytes, 1)) + size_t(kAlign);
+  void* base = std::calloc(alloc, 1);
+  if (!base) throw std::bad_alloc();
+  arena_ = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(base) + kAlign - 1) /
+                                   uintptr_t(kAlign) * uintptr_t(kAlign));
+  PyObject* cap = PyCapsule_New(base, "lamina.Program.arena", [](PyObject* c) {
+    std::free(PyCapsule_GetPointer(c, "lamina.Program.arena"));
+  });
+  if (!cap) {
+    std::free(base);
     throw nb::python_error();
   }
+  arena_owner_ = nb::steal(cap);
 }
 
 void Program::run(nb::handle externals, nb::handle scalars_h) {

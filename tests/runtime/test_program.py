@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -346,13 +347,38 @@ def test_program_in_a_reference_cycle_is_collected():
     def fn(inputs, outputs):
         holder  # noqa: B018 - the closure refers to the program: a cycle
 
+    class Probe:
+        pass
+
     b = Builder()
     o = b.ext("float32", (1,))
     b.add("callback", (o,), (0,), (), fn)
     holder["prog"] = b.build()
     holder["prog"].run([np.zeros(1, "float32")])
-    del holder, fn, b
-    gc.collect()  # traverse/clear must not crash (the cycle goes through the callable)
+    holder["probe"] = probe = Probe()
+    alive = weakref.ref(probe)
+    assert gc.is_tracked(holder["prog"])
+    del holder, fn, b, probe
+    gc.collect()  # the cycle goes through the callable: traverse and clear break it
+    assert alive() is None
+
+
+def test_profiling_accumulates_time_per_instruction(rng):
+    prog, scalars = mlp_program(4, 3, 5, 2)
+    params, slots = make_mlp_data(rng, 4, 3, 5, 2)
+    externals = [rng.standard_normal((4, 3)).astype("float32"), np.array([0, 1, 1, 0], "int32")]
+    externals += params + [a for pair in slots for a in pair] + [np.empty((4, 2), "float32")]
+    assert not prog.profiling
+    prog.run(externals, scalars)
+    assert all(c == 0 for _, c, _ in prog.profile())
+    prog.profiling = True
+    prog.run(externals, scalars)
+    prog.run(externals, scalars)
+    prof = prog.profile()
+    assert [op for op, _, _ in prof][:3] == ["gemm", "gemm", "softmax"]
+    assert all(c == 2 and s >= 0 for _, c, s in prof)
+    prog.reset_profile()
+    assert all(c == 0 for _, c, _ in prog.profile())
 
 
 def test_views_kept_by_a_callback_stay_valid_memory():
