@@ -402,6 +402,14 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     }
   }
 
+  // The profile's storage is sized here, with the GIL held, so profile() and
+  // reset_profile() (which hold it too) never see it reallocated.
+  const bool timed = profiling;
+  if (timed && seconds.size() != instrs.size()) {
+    seconds.assign(instrs.size(), 0.0);
+    calls.assign(instrs.size(), 0);
+  }
+
   PyThreadState* released = PyEval_SaveThread();
   RunContext ctx;
   ctx.ptr = ptr.data();
@@ -411,11 +419,9 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
   bool python_error = false;
   std::exception_ptr error;
   try {
-    if (!profiling) {
+    if (!timed) {
       for (const auto& in : instrs) in->run(ctx);
     } else {
-      seconds.resize(instrs.size(), 0.0);
-      calls.resize(instrs.size(), 0);
       for (size_t k = 0; k < instrs.size(); ++k) {
         const auto t0 = std::chrono::steady_clock::now();
         instrs[k]->run(ctx);
@@ -542,7 +548,11 @@ the slot, expected and got); run() checks the externals and the scalars.)doc")
                    "When on, run() accumulates each instruction's wall time (see profile()).")
       .def("profile", &Program::profile,
            "Per instruction: (op, runs timed, total seconds), in instruction order.")
-      .def("reset_profile", [](Program& p) { p.seconds.clear(); p.calls.clear(); })
+      .def("reset_profile", [](Program& p) {
+             // Zeroed in place, never freed: a run in another thread may be adding to it.
+             std::fill(p.seconds.begin(), p.seconds.end(), 0.0);
+             std::fill(p.calls.begin(), p.calls.end(), int64_t(0));
+           })
       .def("describe", &Program::describe,
            "One line per instruction: index, op(params), the slots it reads -> the slots it writes.");
 }
