@@ -334,6 +334,8 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     const int flags = PyArray_FLAGS(a);
     if (!(flags & NPY_ARRAY_C_CONTIGUOUS) || !(flags & NPY_ARRAY_ALIGNED))
       fail_value(at() + " must be an aligned C-contiguous array");
+    if (!PyArray_ISNOTSWAPPED(a))  // e.g. '>f4': same type number, bytes the other way round
+      fail_value(at() + " must be in native byte order");
     const int w = ext_writer_[size_t(e)];
     if (w >= 0 && !(flags & NPY_ARRAY_WRITEABLE))
       fail_value(at() + " is read-only, but instruction " + std::to_string(w) + " (" +
@@ -377,8 +379,9 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     if (!PyArray_Check(scalars_h.ptr()))
       fail_type("Program.run: 'scalars' must be a float64 NumPy array or None");
     View v = view_of(scalars_h, "Program.run", "scalars");
-    if (v.dtype != DType::f64)
-      fail_value(std::string("Program.run: 'scalars' must be float64, got ") + dtype_name(v.dtype));
+    if (v.dtype != DType::f64 || !PyArray_ISNOTSWAPPED(v.arr))
+      fail_value(std::string("Program.run: 'scalars' must be float64 in native byte order, got ") +
+                 std::string(nb::str(nb::handle((PyObject*)PyArray_DESCR(v.arr))).c_str()));
     scal.assign(v.ptr<double>(), v.ptr<double>() + v.size);
   }
   if (int64_t(scal.size()) != n_scalars)

@@ -184,6 +184,8 @@ def small_program():
      r"externals\[1\] \(slot s1:float32\(3, 4\)@ext1\) has shape \(4, 3\), expected \(3, 4\)"),
     (lambda: [np.ones((3, 2), "f4").T, np.ones((3, 4), "f4"), np.ones((2, 4), "f4")], ValueError,
      r"externals\[0\] .* must be an aligned C-contiguous array"),
+    (lambda: [np.ones((2, 3), ">f4"), np.ones((3, 4), "f4"), np.ones((2, 4), "f4")], ValueError,
+     r"externals\[0\] .* must be in native byte order"),
     (lambda: [np.ones((2, 3), "f4"), np.ones((3, 4), "f4"), [[0.0] * 4] * 2], TypeError,
      r"externals\[2\] .* must be a NumPy array, got list"),
 ])
@@ -223,8 +225,10 @@ def test_run_checks_scalars():
         prog.run([], None)
     with pytest.raises(ValueError, match=r"expected 7 scalar\(s\), got 6"):
         prog.run([], np.zeros(6))
-    with pytest.raises(ValueError, match="'scalars' must be float64, got float32"):
+    with pytest.raises(ValueError, match="'scalars' must be float64 in native byte order, got float32"):
         prog.run([], np.zeros(7, "float32"))
+    with pytest.raises(ValueError, match="'scalars' must be float64 in native byte order, got >f8"):
+        prog.run([], np.zeros(7, ">f8"))
 
 
 # ----------------------------------------------------- construction validation
