@@ -402,36 +402,38 @@ def test_views_kept_by_a_callback_stay_valid_memory():
 def test_run_releases_the_gil(rng):
     """A Python thread makes progress while a long program runs.
 
-    The program is: callback (marks the start) -> many gemms -> callback (reads how
-    far the other thread counted). With the GIL held throughout, the counter could
-    not move between the two callbacks. Retried a few times, so a busy machine
-    cannot make it fail spuriously."""
+    The other thread counts in a NumPy array; the program copies the counter
+    natively before and after a chain of gemms. Had run() held the GIL, no Python
+    code could run between the two copies and the snapshots would be equal.
+    Retried a few times, so a busy machine cannot make it fail spuriously."""
     n = 192
     b = Builder()
     a, w = b.ext("float32", (n, n)), b.ext("float32", (n, n))
+    counter, before, after = b.ext("int64", (1,)), b.ext("int64", (1,)), b.ext("int64", (1,))
     t = [b.arena("float32", (n, n)) for _ in range(2)]
-    state = {"count": 0, "start": None, "end": None, "stop": False}
-    b.add("callback", (), (0,), (), lambda i, o: state.__setitem__("start", state["count"]))
+    b.add("copy", (counter, before))
     b.add("gemm", (a, w, t[0]), (0, 0, 3))
     for k in range(60):
         b.add("gemm", (t[k % 2], w, t[(k + 1) % 2]), (0, 0, 3))
-    b.add("callback", (), (0,), (), lambda i, o: state.__setitem__("end", state["count"]))
+    b.add("copy", (counter, after))
     prog = b.build()
     av = rng.standard_normal((n, n)).astype("float32")
     wv = (rng.standard_normal((n, n)) / n).astype("float32")
+    count, snap0, snap1 = np.zeros(1, "int64"), np.zeros(1, "int64"), np.zeros(1, "int64")
+    stop = threading.Event()
 
-    def counter():
-        while not state["stop"]:
-            state["count"] += 1
+    def counting():
+        while not stop.is_set():
+            count[0] += 1
 
-    thread = threading.Thread(target=counter)
+    thread = threading.Thread(target=counting)
     thread.start()
     try:
         for _ in range(5):
-            prog.run([av, wv])
-            if state["end"] > state["start"]:
+            prog.run([av, wv, count, snap0, snap1])
+            if snap1[0] > snap0[0]:
                 break
     finally:
-        state["stop"] = True
+        stop.set()
         thread.join()
-    assert state["end"] > state["start"]
+    assert snap1[0] > snap0[0]
