@@ -44,17 +44,17 @@ inline int64_t index_at(DType dt, const char* p, int64_t k) {
   }
 }
 
-// Reads `count` indices into `out`, wrapping negatives; throws IndexError (the run
-// loop re-raises it with the GIL) for one outside [-n, n).
+// Reads `count` indices into `out`, wrapping negatives; throws IndexError for one
+// outside [-n, n) (the run loop names the instruction and raises it with the GIL).
 void checked_indices(DType dt, const char* p, int64_t count, int64_t n, int64_t axis,
-                     const char* op, std::vector<int64_t>* out) {
+                     std::vector<int64_t>* out) {
   out->resize(size_t(count));
   for (int64_t j = 0; j < count; ++j) {
     int64_t i = index_at(dt, p, j);
     const int64_t orig = i;
     if (i < 0) i += n;
     if (i < 0 || i >= n)
-      throw nb::index_error((std::string("Program: instruction ") + op + ": index " +
+      throw nb::index_error(("index " +
                              std::to_string(orig) + " is out of bounds for axis " +
                              std::to_string(axis) + " with size " + std::to_string(n)).c_str());
     (*out)[size_t(j)] = i;
@@ -71,7 +71,7 @@ class Take : public Instr {
     const char* ip = ctx.ptr[slots[1]];
     char* out = ctx.ptr[slots[2]];
     std::vector<int64_t> idx;
-    checked_indices(idx_dtype, ip, m, n, axis, "take", &idx);
+    checked_indices(idx_dtype, ip, m, n, axis, &idx);
     const int64_t rows = outer * m;
     const bool par = parallel(rows * inner_bytes / 4) && rows > 1;
     parallel_for(rows, par, [&](int64_t r) {
@@ -113,8 +113,7 @@ class Along : public Instr {
   int64_t outer = 1, n = 0, m = 0, inner = 1, axis = 0;
   void run(const RunContext& ctx) const override {
     std::vector<int64_t> idx;
-    checked_indices(idx_dtype, ctx.ptr[slots[1]], outer * m * inner, n, axis,
-                    scatter ? "scatter_add_along" : "take_along_axis", &idx);
+    checked_indices(idx_dtype, ctx.ptr[slots[1]], outer * m * inner, n, axis, &idx);
     if (scatter)
       kernels::scatter_add_along_into(dtype, ctx.ptr[slots[0]], idx.data(), ctx.ptr[slots[2]],
                                       outer, n, m, inner);
@@ -139,7 +138,9 @@ class CheckRange : public Instr {
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
       }
-      if (mn < lo || mx >= hi) throw nb::value_error(format(mn < lo ? mn : mx).c_str());
+      // The caller's message as it is: the same error eager execution raises.
+      if (mn < lo || mx >= hi)
+        throw UserError(nb::exception_type::value_error, format(mn < lo ? mn : mx).c_str());
     }
     if (slots.size() == 2 && ctx.ptr[slots[1]] != x)
       std::memcpy(ctx.ptr[slots[1]], x, size_t(n) * dtype_size(dtype));

@@ -421,11 +421,12 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
   ctx.owners = &owners;
   bool python_error = false;
   std::exception_ptr error;
+  size_t k = 0;  // the instruction running
   try {
     if (!timed) {
-      for (const auto& in : instrs) in->run(ctx);
+      for (; k < instrs.size(); ++k) instrs[k]->run(ctx);
     } else {
-      for (size_t k = 0; k < instrs.size(); ++k) {
+      for (; k < instrs.size(); ++k) {
         const auto t0 = std::chrono::steady_clock::now();
         instrs[k]->run(ctx);
         seconds[k] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -434,6 +435,13 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     }
   } catch (const PythonErrorPending&) {
     python_error = true;
+  } catch (const UserError&) {
+    error = std::current_exception();
+  } catch (const nb::builtin_exception& e) {
+    // Errors raised by an instruction (bad indices in the data) say which one.
+    error = std::make_exception_ptr(nb::builtin_exception(
+        e.type(), ("Program: instruction " + std::to_string(k) + " (" + instrs[k]->op + "): " +
+                   e.what()).c_str()));
   } catch (...) {
     error = std::current_exception();
   }

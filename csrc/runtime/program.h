@@ -51,6 +51,12 @@ struct RunContext {
 // (a callback); the run loop takes the GIL back and re-raises it.
 struct PythonErrorPending {};
 
+// An error an instruction raises with a message meant for the user as it is (the
+// run loop does not prefix it with the instruction): check_range's own message.
+struct UserError : nb::builtin_exception {
+  using nb::builtin_exception::builtin_exception;
+};
+
 // One compiled instruction. Built (and checked) from its description by a factory;
 // runs many times.
 class Instr {
