@@ -133,7 +133,8 @@ std::unique_ptr<Instr> make_gemm(const Decl& d) {
   }
   for (size_t k = 0; k < io; ++k)
     if (overlap(out, d.slot(k)))
-      d.fail(d.name(io, "out") + " overlaps its operand " + d.name(k, k == 0 ? "a" : (k == 1 ? "b" : "bias")));
+      d.fail(d.name(io, "out") + " overlaps its operand " +
+             d.name(k, k == 0 ? "a" : (k == 1 ? "b" : "bias")));
   std::string params = "ta=" + std::to_string(int(g->ta)) + ", tb=" + std::to_string(int(g->tb)) +
                        ", act=" + kActName[g->act];
   if (g->has_bias)

@@ -184,7 +184,8 @@ Program::Program(int64_t arena_bytes_, nb::handle slots_h, nb::handle instrs_h,
   if (n_scalars < 0) fail_value("Program: n_scalars must be >= 0, got " + std::to_string(n_scalars));
 
   // Slots.
-  const auto slot_items = items_of(slots_h, "Program: 'slots' must be a list of (kind, dtype, shape, where) tuples");
+  const auto slot_items =
+      items_of(slots_h, "Program: 'slots' must be a list of (kind, dtype, shape, where) tuples");
   for (size_t i = 0; i < slot_items.size(); ++i) {
     const std::string at = "Program: slots[" + std::to_string(i) + "]";
     const std::string form = at + " must be a (kind, dtype, shape, where) tuple";
@@ -237,7 +238,8 @@ Program::Program(int64_t arena_bytes_, nb::handle slots_h, nb::handle instrs_h,
   }
 
   // Instructions.
-  const auto instr_items = items_of(instrs_h, "Program: 'instructions' must be a list of (op, slots, iparams, fparams, extra) tuples");
+  const auto instr_items = items_of(
+      instrs_h, "Program: 'instructions' must be a list of (op, slots, iparams, fparams, extra) tuples");
   for (size_t k = 0; k < instr_items.size(); ++k) {
     const std::string at = "Program: instructions[" + std::to_string(k) + "]";
     const std::string form = at + " must be an (op, slots, iparams, fparams, extra) tuple";
@@ -323,7 +325,8 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     auto* a = reinterpret_cast<PyArrayObject*>(o);
     DType dt;
     if (!dtype_from_npy(PyArray_TYPE(a), &dt) || dt != s.dtype)
-      fail_value(at() + " has dtype " + std::string(nb::str(nb::handle((PyObject*)PyArray_DESCR(a))).c_str()) +
+      fail_value(at() + " has dtype " +
+                 std::string(nb::str(nb::handle((PyObject*)PyArray_DESCR(a))).c_str()) +
                  ", expected " + dtype_name(s.dtype));
     bool same = size_t(PyArray_NDIM(a)) == s.shape.size();
     for (size_t d = 0; same && d < s.shape.size(); ++d) same = PyArray_DIMS(a)[d] == s.shape[d];
@@ -351,7 +354,8 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     for (int64_t e = 0; e < n_externals; ++e) {
       const int si = ext_slot_[size_t(e)];
       if (si < 0 || slots[size_t(si)].bytes == 0) continue;
-      const char* lo = static_cast<const char*>(PyArray_DATA(reinterpret_cast<PyArrayObject*>(ext[size_t(e)].ptr())));
+      auto* arr = reinterpret_cast<PyArrayObject*>(ext[size_t(e)].ptr());
+      const char* lo = static_cast<const char*>(PyArray_DATA(arr));
       spans.push_back({lo, lo + slots[size_t(si)].bytes, e, ext_writer_[size_t(e)] >= 0});
     }
     std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.lo < b.lo; });
@@ -365,7 +369,8 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
         const int64_t w = hit->written ? hit->e : s.e;
         fail_value("Program.run: externals[" + std::to_string(std::min(hit->e, s.e)) + "] and externals[" +
                    std::to_string(std::max(hit->e, s.e)) + "] share memory, and instruction " +
-                   std::to_string(ext_writer_[size_t(w)]) + " (" + instrs[size_t(ext_writer_[size_t(w)])]->op +
+                   std::to_string(ext_writer_[size_t(w)]) + " (" +
+                   instrs[size_t(ext_writer_[size_t(w)])]->op +
                    ") writes externals[" + std::to_string(w) + "]; pass separate arrays");
       }
       if (!far_all || s.hi > far_all->hi) far_all = &s;

@@ -197,7 +197,8 @@ def test_run_checks_externals(externals, exc, match):
 def test_run_refuses_a_read_only_array_it_would_write():
     out = np.zeros((2, 4), "f4")
     out.setflags(write=False)
-    with pytest.raises(ValueError, match=r"externals\[2\] .* is read-only, but instruction 0 \(gemm\) writes it"):
+    with pytest.raises(ValueError,
+                       match=r"externals\[2\] .* is read-only, but instruction 0 \(gemm\) writes it"):
         small_program().run([np.ones((2, 3), "f4"), np.ones((3, 4), "f4"), out])
     x = np.ones((2, 3), "f4")
     x.setflags(write=False)  # inputs may be read-only
@@ -240,13 +241,15 @@ E = ("external", "float32", (2, 3), 0)
      r"instruction 0 \(copy\): slot index 1 is out of range \(the program has 1 slots\)"),
     (60, [("arena", "float32", (4, 4), 0)], [],
      r"slots\[0\]: \(4, 4\) float32 at arena offset 0 needs bytes up to 64, beyond the arena's 60"),
-    (128, [("arena", "float32", (4, 4), 32)], [], r"slots\[0\]: arena offset 32 must be a non-negative multiple of 64"),
+    (128, [("arena", "float32", (4, 4), 32)], [],
+     r"slots\[0\]: arena offset 32 must be a non-negative multiple of 64"),
     (0, [("heap", "float32", (2,), 0)], [], r"slots\[0\]: kind must be 'arena' or 'external', got 'heap'"),
     (0, [("external", "complex64", (2,), 0)], [], r"slots\[0\]: unknown dtype 'complex64'"),
     (0, [E], [("frobnicate", (0,), (), (), None)], r"instruction 0: unknown op 'frobnicate' \(known: .*gemm"),
     (0, [E, ("external", "float32", (4, 5), 1), ("external", "float32", (2, 5), 2)],
      [("gemm", (0, 1, 2), (0, 0, 0), (), None)],
-     r"instruction 0 \(gemm\): contraction dimensions differ: op\(a\) slot 'a' \(s0:float32\(2, 3\)@ext0\) has K = 3"),
+     r"instruction 0 \(gemm\): contraction dimensions differ: "
+     r"op\(a\) slot 'a' \(s0:float32\(2, 3\)@ext0\) has K = 3"),
     (0, [E, ("external", "float32", (3, 5), 1), ("external", "float32", (2, 4), 2)],
      [("gemm", (0, 1, 2), (0, 0, 0), (), None)],
      r"instruction 0 \(gemm\): slot 'out' \(s2:float32\(2, 4\)@ext2\) has shape \(2, 4\), expected \(2, 5\)"),
@@ -267,7 +270,8 @@ E = ("external", "float32", (2, 3), 0)
     (0, [("external", "float32", (3, 3), 0), ("external", "float32", (3, 3), 1)],
      [("gemm", (0, 1, 0), (0, 0, 0), (), None)],
      r"slot 'out' \(s0:float32\(3, 3\)@ext0\) overlaps its operand slot 'a'"),
-    (0, [E, E], [("copy", (0, 1), (), (), None, "x")], r"instructions\[0\] must be an \(op, slots, iparams, fparams, extra\) tuple"),
+    (0, [E, E], [("copy", (0, 1), (), (), None, "x")],
+     r"instructions\[0\] must be an \(op, slots, iparams, fparams, extra\) tuple"),
 ])
 def test_construction_errors_name_the_instruction_and_slot(arena, slots, instrs, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -280,7 +284,8 @@ def test_slots_sharing_an_external_must_agree():
 
 
 def test_gemm_output_may_not_overlap_its_operands():
-    slots = [("arena", "float32", (4, 4), 0), ("arena", "float32", (4, 4), 64), ("arena", "float32", (4, 4), 0)]
+    slots = [("arena", "float32", (4, 4), 0), ("arena", "float32", (4, 4), 64),
+             ("arena", "float32", (4, 4), 0)]
     with pytest.raises(ValueError, match="slot 'out' .* overlaps its operand slot 'a'"):
         _core.Program(128, slots, [("gemm", (0, 1, 2), (0, 0, 0), (), None)])
 

@@ -166,7 +166,8 @@ def test_take_out_of_range_raises_and_program_stays_usable(rng):
     out = np.empty((2, 3), "float32")
     p = _core.Program(0, [ext("float32", (4, 3), 0), ext("int32", (2,), 1), ext("float32", (2, 3), 2)],
                       [("take", (0, 1, 2), (0,), (), None)])
-    with pytest.raises(IndexError, match=r"^Program: instruction 0 \(take\): index 4 is out of bounds for axis 0 with size 4$"):
+    with pytest.raises(IndexError,
+                       match=r"^Program: instruction 0 \(take\): index 4 is out of bounds for axis 0 with size 4$"):
         p.run([x, np.array([0, 4], "int32"), out])
     p.run([x, np.array([3, -4], "int32"), out])
     np.testing.assert_array_equal(out, x[[3, 0]])
@@ -210,7 +211,8 @@ def test_gather_indices_are_checked_each_run(rng):
     out = np.empty((2, 1), "float32")
     p = _core.Program(0, [ext("float32", (2, 3), 0), ext("int32", (2, 1), 1), ext("float32", (2, 1), 2)],
                       [("take_along_axis", (0, 1, 2), (1,), (), None)])
-    with pytest.raises(IndexError, match=r"^Program: instruction 0 \(take_along_axis\): index 3 is out of bounds"):
+    with pytest.raises(IndexError,
+                       match=r"^Program: instruction 0 \(take_along_axis\): index 3 is out of bounds"):
         p.run([x, np.array([[0], [3]], "int32"), out])
     p.run([x, np.array([[2], [-3]], "int32"), out])
     np.testing.assert_array_equal(out, [[2.0], [3.0]])
@@ -232,7 +234,8 @@ def test_arg_reduce_equals_core(rng, op, axis):
     np.testing.assert_array_equal(out.reshape(ref.shape), ref)
 
 
-@pytest.mark.parametrize("src,dst", [((3, 1), (2, 3, 4)), ((4,), (3, 4)), ((), (2, 2)), ((2, 1, 3), (2, 5, 3))])
+@pytest.mark.parametrize("src,dst", [((3, 1), (2, 3, 4)), ((4,), (3, 4)), ((), (2, 2)),
+                                     ((2, 1, 3), (2, 5, 3))])
 def test_broadcast_equals_ops_broadcast_to(rng, src, dst):
     x = np.asarray(rng.standard_normal(src), "float32")
     out = np.empty(dst, "float32")
@@ -366,7 +369,8 @@ def test_fused_checks_slots_against_the_kernel():
     k = relu_add_kernel((6, 5), (5,))
     slots = [ext("float32", (6, 5), 0), ext("float64", (5,), 1), ext("float32", (6, 5), 2),
              ext("float32", (6, 5), 3)]
-    with pytest.raises(ValueError, match=r"instruction 0 \(fused\): slot 'in1' .* has dtype float64, expected float32"):
+    with pytest.raises(ValueError,
+                       match=r"instruction 0 \(fused\): slot 'in1' .* has dtype float64, expected float32"):
         _core.Program(0, slots, [("fused", (0, 1, 2, 3), (2,), (), k)])
     slots[1] = ext("float32", (4,), 1)
     with pytest.raises(ValueError, match=r"slot 'in1' .* has shape \(4,\), expected the kernel's \(5,\)"):
@@ -378,7 +382,8 @@ def test_fused_checks_slots_against_the_kernel():
         _core.Program(0, slots, [("fused", (0, 1, 2, 3), (2,), (), "kernel")])
     arena = [("arena", "float32", (6, 5), 0), ext("float32", (5,), 0), ("arena", "float32", (6, 5), 64),
              ext("float32", (6, 5), 1)]
-    with pytest.raises(ValueError, match=r"slot 'out0' .* overlaps slot 'in0' .* without being exactly that input"):
+    with pytest.raises(ValueError,
+                       match=r"slot 'out0' .* overlaps slot 'in0' .* without being exactly that input"):
         _core.Program(256, arena, [("fused", (0, 1, 2, 3), (2,), (), k)])
 
 
@@ -391,5 +396,6 @@ def test_check_range_passes_data_through_or_raises_with_the_message():
     np.testing.assert_array_equal(out, labels)
     with pytest.raises(ValueError, match=r"^label 7 not in \[0, 5\) \{ok\}$"):
         prog.run([np.array([0, 7, 1], "int64"), out])
-    with pytest.raises(ValueError, match=r"^label -1 not in"):  # below lo is reported first, as ops.check_range
+    # Below lo is reported first, as ops.check_range does.
+    with pytest.raises(ValueError, match=r"^label -1 not in"):
         prog.run([np.array([0, 7, -1], "int64"), out])
