@@ -467,7 +467,8 @@ std::string Program::describe() const {
       std::string& dst = in.writes[j] ? writes : reads;
       dst += (dst.empty() ? "" : ", ") + item;
     }
-    os << " " << reads << " -> " << writes << "\n";
+    if (!reads.empty()) os << " " << reads;
+    os << " -> " << (writes.empty() ? "(nothing)" : writes) << "\n";
   }
   return os.str();
 }
