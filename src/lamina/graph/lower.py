@@ -189,6 +189,10 @@ class _Builder:
         elif name in ("argmax", "argmin") and node.attrs["axis"] is not None \
                 and not node.attrs["keepdims"]:
             self.ops.append(_Op(name, ins, outs, [node.attrs["axis"]]))
+        elif name == "check_range" and _runtime_has("check_range"):
+            self.ops.append(_Op("check_range", ins, [], [node.attrs["lo"], node.attrs["hi"]],
+                                extra=node.attrs["message"]))
+            self._view_of[outs[0].id] = self._view_of.get(ins[0].id, ins[0])
         elif name == "broadcast_to":
             self.ops.append(_Op("broadcast", ins, outs))
         elif name == "cast":
@@ -372,8 +376,9 @@ class _Builder:
                 s = self._new_slot("arena", v, offsets[r.id])
             else:
                 s = self._slot_of[(r.id, r.id)]
-                if v is not r:  # a reshape of an external: same buffer, new shape
-                    raise NotLowerable("a view of an external buffer")
+                if v is not r and tuple(v.shape) != tuple(r.shape):
+                    # an external is bound with one shape per run
+                    raise NotLowerable("a reshaped view of an external buffer")
             self._slot_of[key] = s
             return s
 
@@ -398,6 +403,21 @@ class _Builder:
 
 
 # ------------------------------------------------------------------ helpers
+_PROBED: dict[str, bool] = {}
+
+
+def _runtime_has(op: str) -> bool:
+    """Whether this build's runtime knows instruction `op` (probed once: an unknown
+    op is refused at construction, other errors mean it exists)."""
+    if op not in _PROBED:
+        try:
+            _core.Program(0, [], [(op, (), (), (), None)], 0)
+            _PROBED[op] = True
+        except (ValueError, TypeError) as e:
+            _PROBED[op] = "unknown" not in str(e).lower()
+    return _PROBED[op]
+
+
 def _fusible(node) -> bool:
     if not _HAS_FUSED:
         return False
