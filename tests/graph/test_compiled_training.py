@@ -232,3 +232,25 @@ def test_threads_can_share_a_compiled_model():
     assert len(results) == 80
     for r in results:
         np.testing.assert_allclose(r, expected, rtol=1e-6)
+
+
+def test_a_convnet_trains_the_same_compiled_and_eager():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(24, 8, 8, 1)).astype("float32")
+    y = rng.integers(0, 3, 24).astype("int32")
+    out = []
+    for eager in (True, False):
+        lamina.utils.set_random_seed(3)
+        model = models.Sequential([
+            layers.Input((8, 8, 1)), layers.Conv2D(4, 3, activation="relu"),
+            layers.MaxPooling2D(2), layers.BatchNormalization(), layers.Flatten(),
+            layers.Dropout(0.3), layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], run_eagerly=eager)
+        h = model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
+        out.append((h.history, [v.numpy() for v in model.variables], model))
+    (h_e, w_e, _), (h_c, w_c, compiled) = out
+    assert compiled.compiled_step("train_step") is not None
+    np.testing.assert_allclose(h_c["loss"], h_e["loss"], rtol=1e-5)
+    for a, b in zip(w_c, w_e):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)

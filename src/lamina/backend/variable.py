@@ -149,6 +149,10 @@ class Variable:
         """Replaces the value (same shape; cast to the variable's dtype)."""
         if isinstance(value, Tensor):
             pass
+        elif type(value) in (int, float) and not self._tensor._value.ndim:
+            # A Python number into a scalar variable (a step counter): no conversion
+            # machinery; NumPy's cast is the one convert_to_tensor would apply.
+            value = Tensor(np.array(value, dtype=self._tensor._value.dtype))
         elif isinstance(value, Variable):
             value = value.value
         else:  # Python/NumPy data straight to our dtype (a float64 variable keeps 0.468)

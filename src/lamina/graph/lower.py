@@ -23,6 +23,7 @@ changing a Tensor under its holder, so Tensors stay immutable.
 from __future__ import annotations
 
 import threading
+from itertools import chain
 
 import numpy as np
 
@@ -58,6 +59,10 @@ class NativeExecutor:
             self._template[e] = data
         self._owned: dict[int, Tensor] = {}
         self._lock = threading.Lock()
+        self._read_states = [(var, e) for var, e, w in b.state_externals if not w]
+        self._written_states = [(var, e) for var, e, w in b.state_externals if w]
+        self._scalar_keys = [(p, k) for p, k, _ in b.scalar_sources]
+        self._outputs_are_values = all(isinstance(v, Value) for v in graph.outputs)
 
     def release(self) -> None:
         """Stops updating the Variables' current buffers in place: the next run
@@ -74,10 +79,12 @@ class NativeExecutor:
         ext = list(self._template)
         for pos, e in b.input_externals:
             ext[e] = inputs[pos]
+        for var, e in self._read_states:
+            ext[e] = var._tensor._value
         owned = self._owned
-        for var, e, written in b.state_externals:
+        for var, e in self._written_states:
             t = var._tensor
-            if written and (var._escaped or owned.get(id(var)) is not t):
+            if var._escaped or owned.get(id(var)) is not t:
                 # A private buffer that nobody else holds, updated in place from now on.
                 t = Tensor(np.array(t._value, copy=True))
                 var._tensor = t
@@ -91,16 +98,15 @@ class NativeExecutor:
             outs.append(a)
         scalars = None
         if b.n_scalars:
-            flat = []
             results = [fn() for fn in self.graph.prologues]
-            for p, k, n in b.scalar_sources:
-                values = results[p][k]
-                if len(values) != n:
-                    raise RuntimeError(f"internal error: a prologue gave {len(values)} "
-                                       f"scalars where the program expects {n}")
-                flat.extend(values)
+            flat = list(chain.from_iterable(results[p][k] for p, k in self._scalar_keys))
+            if len(flat) != b.n_scalars:
+                raise RuntimeError(f"internal error: the prologues gave {len(flat)} scalars "
+                                   f"where the program expects {b.n_scalars}")
             scalars = np.array(flat, dtype=np.float64)
         self.program.run(ext, scalars)
+        if self._outputs_are_values:
+            return outs
         it = iter(outs)
         return [next(it) if isinstance(v, Value) else v for v in self.graph.outputs]
 
@@ -189,6 +195,10 @@ class _Builder:
         elif name in ("argmax", "argmin") and node.attrs["axis"] is not None \
                 and not node.attrs["keepdims"]:
             self.ops.append(_Op(name, ins, outs, [node.attrs["axis"]]))
+        elif name == "check_range" and _runtime_has("check_range"):
+            self.ops.append(_Op("check_range", ins, [], [node.attrs["lo"], node.attrs["hi"]],
+                                extra=node.attrs["message"]))
+            self._view_of[outs[0].id] = self._view_of.get(ins[0].id, ins[0])
         elif name == "broadcast_to":
             self.ops.append(_Op("broadcast", ins, outs))
         elif name == "cast":
@@ -372,8 +382,9 @@ class _Builder:
                 s = self._new_slot("arena", v, offsets[r.id])
             else:
                 s = self._slot_of[(r.id, r.id)]
-                if v is not r:  # a reshape of an external: same buffer, new shape
-                    raise NotLowerable("a view of an external buffer")
+                if v is not r and tuple(v.shape) != tuple(r.shape):
+                    # an external is bound with one shape per run
+                    raise NotLowerable("a reshaped view of an external buffer")
             self._slot_of[key] = s
             return s
 
@@ -398,6 +409,21 @@ class _Builder:
 
 
 # ------------------------------------------------------------------ helpers
+_PROBED: dict[str, bool] = {}
+
+
+def _runtime_has(op: str) -> bool:
+    """Whether this build's runtime knows instruction `op` (probed once: an unknown
+    op is refused at construction, other errors mean it exists)."""
+    if op not in _PROBED:
+        try:
+            _core.Program(0, [], [(op, (), (), (), None)], 0)
+            _PROBED[op] = True
+        except (ValueError, TypeError) as e:
+            _PROBED[op] = "unknown" not in str(e).lower()
+    return _PROBED[op]
+
+
 def _fusible(node) -> bool:
     if not _HAS_FUSED:
         return False
