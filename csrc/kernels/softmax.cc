@@ -25,6 +25,11 @@ constexpr int64_t kTile = 256;
 // NaN-propagating max of a contiguous row, with independent lanes.
 template <class T> T row_max(const T* p, int64_t n) {
   constexpr int L = int(128 / sizeof(T));
+  if (n < L) {  // short rows (10 classes): setting up and merging the lanes cost more than the row
+    T m = -std::numeric_limits<T>::infinity();
+    for (int64_t i = 0; i < n; ++i) m = (p[i] > m || p[i] != p[i]) ? p[i] : m;
+    return m;
+  }
   T acc[L];
   for (int j = 0; j < L; ++j) acc[j] = -std::numeric_limits<T>::infinity();
   int64_t i = 0;
