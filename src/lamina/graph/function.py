@@ -74,7 +74,8 @@ class CompiledFunction:
 
     def __call__(self, *args):
         leaves, structure = tree.flatten(args)
-        key = (structure, tuple(_leaf_key(x) for x in leaves))
+        key = (structure, tuple((x._value.shape, x._value.dtype) if type(x) is Tensor
+                                else _leaf_key(x) for x in leaves))
         program = self.programs.get(key)
         if program is not None:
             arrays = [x._value if isinstance(x, Tensor) else x for x in leaves]
@@ -127,7 +128,7 @@ def _executor(graph):
 
 def _leaf_key(x):
     if isinstance(x, Tensor):
-        return (x.shape, x.dtype)
+        return (x._value.shape, x._value.dtype)
     if isinstance(x, (int, float, str, bool, type(None))):
         return (type(x), x)
     raise TypeError(f"compiled step: unsupported argument type {type(x).__name__}; pass "

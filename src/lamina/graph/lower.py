@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 from itertools import chain
+from operator import is_not
 
 import numpy as np
 
@@ -62,12 +63,18 @@ class NativeExecutor:
         self._read_states = [(var, e) for var, e, w in b.state_externals if not w]
         self._written_states = [(var, e) for var, e, w in b.state_externals if w]
         self._scalar_keys = [(p, k) for p, k, _ in b.scalar_sources]
+        self._one_prologue = self._scalar_keys == [(0, k) for k in range(len(self._scalar_keys))]
+        self._state_vars = [var for var, _ in self._read_states + self._written_states]
+        self._written_vars = [var for var, _ in self._written_states]
+        self._last_tensors = None
+        self._last_ext: list = []
         self._outputs_are_values = all(isinstance(v, Value) for v in graph.outputs)
 
     def release(self) -> None:
         """Stops updating the Variables' current buffers in place: the next run
         copies each into a fresh private buffer first."""
         self._owned.clear()
+        self._last_tensors = None
 
     def run(self, inputs: list) -> list:
         # One arena per program: calls from several threads take turns.
@@ -76,9 +83,41 @@ class NativeExecutor:
 
     def _run(self, inputs: list) -> list:
         b = self.builder
-        ext = list(self._template)
+        ext = self._bound_state()
         for pos, e in b.input_externals:
             ext[e] = inputs[pos]
+        outs = []
+        for e, shape, dtype in b.output_externals:
+            a = np.empty(shape, dtype)
+            ext[e] = a
+            outs.append(a)
+        scalars = None
+        if b.n_scalars:
+            results = [fn() for fn in self.graph.prologues]
+            if self._one_prologue and len(results[0]) == len(self._scalar_keys):
+                flat = list(chain.from_iterable(results[0]))  # one optimizer, in order
+            else:
+                flat = list(chain.from_iterable(results[p][k] for p, k in self._scalar_keys))
+            if len(flat) != b.n_scalars:
+                raise RuntimeError(f"internal error: the prologues gave {len(flat)} scalars "
+                                   f"where the program expects {b.n_scalars}")
+            scalars = np.array(flat, dtype=np.float64)
+        self.program.run(ext, scalars)
+        if self._outputs_are_values:
+            return outs
+        it = iter(outs)
+        return [next(it) if isinstance(v, Value) else v for v in self.graph.outputs]
+
+    def _bound_state(self) -> list:
+        """The externals list with every state buffer bound. When no Variable got a
+        new Tensor and none was read out since the last run (the steady state of a
+        training loop), the previous binding is reused as is."""
+        tensors = [v._tensor for v in self._state_vars]
+        last = self._last_tensors
+        if (last is not None and not any(map(is_not, tensors, last))
+                and not any(v._escaped for v in self._written_vars)):
+            return list(self._last_ext)
+        ext = list(self._template)
         for var, e in self._read_states:
             ext[e] = var._tensor._value
         owned = self._owned
@@ -91,24 +130,9 @@ class NativeExecutor:
                 var._escaped = False
                 owned[id(var)] = t
             ext[e] = t._value
-        outs = []
-        for e, shape, dtype in b.output_externals:
-            a = np.empty(shape, dtype)
-            ext[e] = a
-            outs.append(a)
-        scalars = None
-        if b.n_scalars:
-            results = [fn() for fn in self.graph.prologues]
-            flat = list(chain.from_iterable(results[p][k] for p, k in self._scalar_keys))
-            if len(flat) != b.n_scalars:
-                raise RuntimeError(f"internal error: the prologues gave {len(flat)} scalars "
-                                   f"where the program expects {b.n_scalars}")
-            scalars = np.array(flat, dtype=np.float64)
-        self.program.run(ext, scalars)
-        if self._outputs_are_values:
-            return outs
-        it = iter(outs)
-        return [next(it) if isinstance(v, Value) else v for v in self.graph.outputs]
+        self._last_tensors = [v._tensor for v in self._state_vars]
+        self._last_ext = list(ext)
+        return ext
 
     def text(self) -> str:
         return self.program.describe()

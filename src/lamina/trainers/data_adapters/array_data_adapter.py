@@ -1,6 +1,6 @@
 """Batches from in-memory arrays (NumPy arrays, Tensors, lists; nested in tuples,
 lists or dicts). The data is converted to lamina Tensors once; each batch is then
-gathered by the native core (`ops.take` for shuffled indices, a contiguous slice
+gathered by the native core (the native take for shuffled indices, a contiguous slice
 otherwise)."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import math
 import numpy as np
 
 from lamina.backend import dtypes
+from lamina.backend.native import _core
 from lamina.backend.tensor import Tensor
-from lamina.ops import any as any_, convert_to_tensor, isnan, take
+from lamina.ops import any as any_, convert_to_tensor, isnan
 from lamina.trainers.data_adapters import data_adapter_utils as utils
 from lamina.trainers.data_adapters.data_adapter import DataAdapter
 
@@ -105,10 +106,11 @@ class ArrayDataAdapter(DataAdapter):
             def pick(t):
                 return None if t is None else t[indices]
         else:
-            index_tensor = convert_to_tensor(indices.astype(np.int64))
+            index = np.ascontiguousarray(indices, dtype=np.int64)
 
             def pick(t):
-                return None if t is None else take(t, index_tensor, axis=0)
+                # The gather kernel itself: batches are data, never recorded by a tape.
+                return None if t is None else Tensor(_core.take(t._value, index, 0, "take", -1))
         x = utils.map_structure(pick, self._x)
         y = None if self._y is None else utils.map_structure(pick, self._y)
         sw = pick(self._sw)
