@@ -75,6 +75,9 @@ class Kernel {  // immutable after construction; run() is thread-safe and touche
     int slot = -1;                 // scratch slot (not for kDirect/kUnused)
     std::vector<int64_t> dims;     // kStrided: merged output extents
     std::vector<int64_t> strides;  // kStrided: input element strides (0: broadcast)
+    int64_t period = 0;            // kStrided, > 0: the input repeats every `period`
+                                   // output elements (a trailing-axis broadcast such as
+                                   // a bias); tiles read a pre-expanded copy in place
   };
   struct Step {                    // one live instruction, resolved to values
     int code = 0;                  // index into fused.cc's op table
