@@ -41,7 +41,7 @@ def test_threaded_periodic_input():
     # Above the memory-bound threshold: several threads, each with its own copy,
     # tiles starting at offsets that are not multiples of the period.
     rng = np.random.default_rng(13)
-    x = rng.standard_normal((40, 26, 26, 160)).astype("float32")
+    x = rng.standard_normal((20, 26, 26, 160)).astype("float32")  # 2.2M
     b = rng.standard_normal(160).astype("float32")
     k = check(CODE, [], [4], [x, b])
     assert k.parallel
