@@ -86,3 +86,16 @@ def test_the_python_interpreter_gives_the_same_results(interpreter):
     assert type(model._call_function[1].last_program().executor).__name__ == "Interpreter"
     model.run_eagerly = True
     np.testing.assert_allclose(got, model(x).numpy(), rtol=1e-6)
+
+
+def test_predict_on_a_small_array_takes_the_one_batch_path_with_the_same_checks():
+    model = _model()
+    x = np.random.default_rng(4).normal(size=(3, 5)).astype("float32")
+    fast = model.predict(x, verbose=0)
+    general = model.predict(x, verbose=0, batch_size=2)  # two batches: the general loop
+    np.testing.assert_allclose(fast, general, rtol=1e-6)
+    assert isinstance(fast, np.ndarray) and fast.shape == (3, 3)
+    bad = x.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(bad, verbose=0)

@@ -142,3 +142,13 @@ def test_memory_plan_reuses_buffers_without_overlap():
                 continue
             assert off_a + plan.sizes[a] <= off_b or off_b + plan.sizes[b] <= off_a
     assert all(off % memory.ALIGNMENT == 0 for off in plan.offsets.values())
+
+
+def test_the_program_cache_is_bounded():
+    from lamina.graph import function as fmod
+
+    fn = CompiledFunction(lambda x: ops.multiply(x, 2.0), lambda: [])
+    for n in range(1, fmod.MAX_PROGRAMS + 5):
+        out = fn(_t(np.ones(n)))
+        np.testing.assert_array_equal(out.numpy(), np.full(n, 2.0))
+    assert len(fn.programs) == fmod.MAX_PROGRAMS

@@ -21,6 +21,8 @@ from lamina.graph.interpreter import Interpreter
 
 
 NATIVE = True  # lower to lamina._core.Program (False: the Python interpreter)
+MAX_PROGRAMS = 16  # per function; each holds an arena, so calls on ever-new shapes
+#                    must not grow memory without bound
 
 
 class Program:
@@ -99,6 +101,8 @@ class CompiledFunction:
         report = passes.optimize(graph)
         program = Program(graph, _executor(graph), report, 0.0)
         program.compile_seconds = time.perf_counter() - start
+        if len(self.programs) >= MAX_PROGRAMS:  # many shapes: keep the recent ones
+            del self.programs[next(iter(self.programs))]
         self.programs[key] = program
         return result
 

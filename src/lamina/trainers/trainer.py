@@ -396,6 +396,9 @@ class Trainer:
         """The model's outputs on `x`, batch by batch, as NumPy arrays."""
         from lamina import callbacks as callbacks_module
 
+        small = self._predict_in_one_batch(x, batch_size, verbose, steps, callbacks)
+        if small is not None:
+            return small
         adapter = get_data_adapter(x, None, None, batch_size=batch_size, steps_per_epoch=steps,
                                    shuffle=False, where="predict")
         verbose = _resolve_verbose(verbose)
@@ -418,6 +421,22 @@ class Trainer:
         if not outputs:
             raise ValueError("predict: the data produced no batches")
         return _concat_outputs(outputs)
+
+    def _predict_in_one_batch(self, x, batch_size, verbose, steps, callbacks):
+        """predict's fast path for one array that fits in one batch, with no callbacks
+        and no progress bar to drive (a one-sample predict is mostly loop overhead):
+        the same checks and the same compiled predict_step. None when it does not
+        apply."""
+        if callbacks or steps is not None or verbose != 0 or not self.built:
+            return None
+        if type(x) is not np.ndarray or x.ndim == 0 or x.dtype != np.float32:
+            return None
+        if len(x) == 0 or len(x) > (batch_size or 32):
+            return None
+        if np.isnan(x).any():
+            return None  # the general path raises its clear error
+        batch = (convert_to_tensor(x),)
+        return _concat_outputs([self._step_function("predict_step")(batch)])
 
     # ----------------------------------------------------------- on batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
