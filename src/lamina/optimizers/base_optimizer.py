@@ -522,22 +522,14 @@ class BaseOptimizer:
             lr = self._learning_rate_value()
             self._before_update_step()
             sink = self._scalar_sink
-            # A built-in rule's scalars depend on the variable only through its dtype:
-            # the compiled step's prologue computes them once per dtype.
-            per_dtype = {} if sink is not None and type(self).__module__.startswith(
-                "lamina.optimizers.") else None
+            if sink is not None and type(self).__module__.startswith("lamina.optimizers."):
+                self._collect_scalars(trainable_variables, scales, clip, lr, sink)
+                return
             for g, v, s in zip(grads, trainable_variables, scales):
                 decay = 0.0
                 if self.weight_decay is not None and self._use_weight_decay(v):
                     decay = float(self.weight_decay) * lr
-                if per_dtype is None:
-                    self._fused_update_step(g, v, lr, _Prologue(s, clip, decay))
-                    continue
-                rule = per_dtype.get(v.dtype)
-                if rule is None:
-                    self._fused_update_step(g, v, lr, _Prologue())
-                    rule = per_dtype[v.dtype] = sink.pop()[3:]
-                sink.append((float(s), float(clip), float(decay)) + rule)
+                self._fused_update_step(g, v, lr, _Prologue(s, clip, decay))
             return
         # A custom optimizer written with ops (Keras's `update_step` API).
         prepared = []
@@ -603,6 +595,23 @@ class BaseOptimizer:
             if getattr(self, name):
                 return f"{name} is set"
         return None
+
+    def _collect_scalars(self, variables, scales, clip, lr: float, sink: list) -> None:
+        """`_update`'s loop for the compiled prologue: a built-in rule's scalars depend
+        on the variable only through its dtype, so they are computed once per dtype
+        (by the same `_fused_update_step` as eagerly) and reused."""
+        per_dtype: dict = {}
+        decays = self.weight_decay is not None
+        decay_value = float(self.weight_decay) * lr if decays else 0.0
+        clip = float(clip)
+        for v, s in zip(variables, scales):
+            key = v._tensor._value.dtype
+            rule = per_dtype.get(key)
+            if rule is None:
+                self._fused_update_step(None, v, lr, _Prologue())
+                rule = per_dtype[key] = sink.pop()[3:]
+            decay = decay_value if decays and self._use_weight_decay(v) else 0.0
+            sink.append((float(s), clip, decay) + rule)
 
     def _step_scalars(self, trainable_variables: list[Variable]) -> list[tuple]:
         """The host half of one update step, for a compiled program's prologue:
