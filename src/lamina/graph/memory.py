@@ -52,7 +52,7 @@ def plan(graph: Graph) -> MemoryPlan:
         for v in node.outputs:
             if v.alias is None:
                 first[v.id] = last[v.id] = i
-                size[v.id] = _aligned(v.nbytes)
+                size[v.id] = aligned(v.nbytes)
     for vid in roots:
         if vid in last:
             last[vid] = end
@@ -92,10 +92,6 @@ def pack(buffers) -> tuple[dict, int]:
 
 def aligned(n: int) -> int:
     """`n` bytes rounded up to the arena's alignment."""
-    return (n + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
-
-
-def _aligned(n: int) -> int:
     return (n + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
 
 
