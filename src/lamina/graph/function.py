@@ -106,11 +106,6 @@ class CompiledFunction:
         self.programs[key] = program
         return result
 
-    def release(self) -> None:
-        """Hands every state buffer back to its Variable (see Interpreter.release)."""
-        for program in self.programs.values():
-            program.executor.release()
-
     def last_program(self) -> Program | None:
         return next(reversed(self.programs.values()), None) if self.programs else None
 

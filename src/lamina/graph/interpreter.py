@@ -46,10 +46,6 @@ class Interpreter:
         self._nslots = len(slot)
         self._owned: dict[int, Tensor] = {}  # id(var) -> the Tensor we installed
 
-    def release(self) -> None:
-        """Stops updating Variables' current buffers in place (see module doc)."""
-        self._owned.clear()
-
     def run(self, inputs: list) -> list:
         env = [None] * self._nslots
         for i, array in zip(self._inputs, inputs):

@@ -70,12 +70,6 @@ class NativeExecutor:
         self._last_ext: list = []
         self._outputs_are_values = all(isinstance(v, Value) for v in graph.outputs)
 
-    def release(self) -> None:
-        """Stops updating the Variables' current buffers in place: the next run
-        copies each into a fresh private buffer first."""
-        self._owned.clear()
-        self._last_tensors = None
-
     def run(self, inputs: list) -> list:
         # One arena per program: calls from several threads take turns.
         with self._lock:
