@@ -151,6 +151,8 @@ class Program {
  public:
   Program(int64_t arena_bytes, nb::handle slots_h, nb::handle instrs_h, int64_t n_scalars);
   void run(nb::handle externals, nb::handle scalars);
+  void run_steps(nb::handle externals, nb::handle streams, int64_t n_steps, nb::handle prologue,
+                 nb::handle done);
   std::string describe() const;
   int traverse(visitproc visit, void* arg) const;
   void clear();
@@ -175,6 +177,23 @@ class Program {
   // instruction that writes it (-1: none), for run()'s checks and messages.
   std::vector<int> ext_slot_, ext_writer_;
   std::mutex running_;
+
+  // The externals of one call, checked, with every slot's address.
+  struct Bound {
+    std::vector<nb::object> ext;  // strong references for the whole call
+    std::vector<char*> ptr;       // per slot
+    std::vector<PyObject*> owners;
+  };
+  Bound bind(nb::handle externals, const char* who);
+  // `scalars_h` (a float64 array, a sequence of floats, or None) as n_scalars values
+  // plus one padding value; checks the count and each instruction's check_scalars.
+  void read_scalars(nb::handle scalars_h, const char* who, std::vector<double>* out) const;
+  // Sizes the profile's storage (GIL held); returns whether this call is timed.
+  bool prepare_profile();
+  // Runs every instruction once; `k` tracks the one running (for error messages).
+  void execute(const RunContext& ctx, bool timed, size_t& k);
+  // Turns what an instruction threw into the exception the caller sees.
+  [[noreturn]] void rethrow(std::exception_ptr e, size_t k) const;
 };
 
 Program::Program(int64_t arena_bytes_, nb::handle slots_h, nb::handle instrs_h,
@@ -294,22 +313,15 @@ Program::Program(int64_t arena_bytes_, nb::handle slots_h, nb::handle instrs_h,
   arena_owner_ = nb::steal(cap);
 }
 
-void Program::run(nb::handle externals, nb::handle scalars_h) {
-  // One run at a time: the arena is shared state. A second caller (another thread,
-  // or a callback re-entering) gets an error rather than a corrupted arena.
-  std::unique_lock<std::mutex> lock(running_, std::try_to_lock);
-  if (!lock.owns_lock())
-    throw std::runtime_error(
-        "Program.run: this program is already running (in another thread or in one of its "
-        "callbacks); a program runs one call at a time");
-
+Program::Bound Program::bind(nb::handle externals, const char* who) {
   // Externals: held by strong references for the whole run, so a callback that
   // drops the caller's list cannot free memory the program is using.
-  std::vector<nb::object> ext;
-  for (nb::handle h : items_of(externals, "Program.run: 'externals' must be a list of NumPy arrays"))
+  Bound b;
+  std::vector<nb::object>& ext = b.ext;
+  for (nb::handle h : items_of(externals, std::string(who) + ": 'externals' must be a list of NumPy arrays"))
     ext.push_back(nb::borrow(h));
   if (int64_t(ext.size()) != n_externals)
-    fail_value("Program.run: expected " + std::to_string(n_externals) + " external array(s), got " +
+    fail_value(std::string(who) + ": expected " + std::to_string(n_externals) + " external array(s), got " +
                std::to_string(ext.size()));
   for (int64_t e = 0; e < n_externals; ++e) {
     const int si = ext_slot_[size_t(e)];
@@ -317,7 +329,7 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     const Slot& s = slots[size_t(si)];
     // The message is built only on failure: run() is on the per-batch path.
     auto at = [&]() {
-      return "Program.run: externals[" + std::to_string(e) + "] (slot " + s.describe(si) + ")";
+      return std::string(who) + ": externals[" + std::to_string(e) + "] (slot " + s.describe(si) + ")";
     };
     PyObject* o = ext[size_t(e)].ptr();
     if (!PyArray_Check(o))
@@ -367,7 +379,7 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
       else if (s.written && far_all && s.lo < far_all->hi) hit = far_all;
       if (hit) {
         const int64_t w = hit->written ? hit->e : s.e;
-        fail_value("Program.run: externals[" + std::to_string(std::min(hit->e, s.e)) + "] and externals[" +
+        fail_value(std::string(who) + ": externals[" + std::to_string(std::min(hit->e, s.e)) + "] and externals[" +
                    std::to_string(std::max(hit->e, s.e)) + "] share memory, and instruction " +
                    std::to_string(ext_writer_[size_t(w)]) + " (" +
                    instrs[size_t(ext_writer_[size_t(w)])]->op +
@@ -378,26 +390,11 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     }
   }
 
-  // Scalars: copied, so the values are fixed for the whole run.
-  std::vector<double> scal;
-  if (!scalars_h.is_none()) {
-    if (!PyArray_Check(scalars_h.ptr()))
-      fail_type("Program.run: 'scalars' must be a float64 NumPy array or None");
-    View v = view_of(scalars_h, "Program.run", "scalars");
-    if (v.dtype != DType::f64 || !PyArray_ISNOTSWAPPED(v.arr))
-      fail_value(std::string("Program.run: 'scalars' must be float64 in native byte order, got ") +
-                 std::string(nb::str(nb::handle((PyObject*)PyArray_DESCR(v.arr))).c_str()));
-    scal.assign(v.ptr<double>(), v.ptr<double>() + v.size);
-  }
-  if (int64_t(scal.size()) != n_scalars)
-    fail_value("Program.run: expected " + std::to_string(n_scalars) + " scalar(s), got " +
-               (scalars_h.is_none() ? std::string("None") : std::to_string(scal.size())));
-  scal.push_back(0.0);  // never empty: data() is a valid pointer
-  for (const auto& in : instrs) in->check_scalars(scal.data());
-
   // Slot addresses and the objects that own them.
-  std::vector<char*> ptr(slots.size());
-  std::vector<PyObject*> owners(slots.size());
+  std::vector<char*>& ptr = b.ptr;
+  std::vector<PyObject*>& owners = b.owners;
+  ptr.resize(slots.size());
+  owners.resize(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) {
     const Slot& s = slots[i];
     if (s.external) {
@@ -410,6 +407,43 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     }
   }
 
+  return b;
+}
+
+void Program::read_scalars(nb::handle scalars_h, const char* who, std::vector<double>* out) const {
+  // Copied, so the values are fixed for the whole step.
+  std::vector<double>& scal = *out;
+  scal.clear();
+  if (!scalars_h.is_none() && (PyList_Check(scalars_h.ptr()) || PyTuple_Check(scalars_h.ptr()))) {
+    // A list or tuple of floats (what a prologue returns): no array to build per step.
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(scalars_h.ptr());
+    PyObject** items = PySequence_Fast_ITEMS(scalars_h.ptr());
+    scal.resize(size_t(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      scal[size_t(i)] = PyFloat_AsDouble(items[i]);
+      if (scal[size_t(i)] == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        fail_type(std::string(who) + ": scalars[" + std::to_string(i) + "] must be a float, got " +
+                  Py_TYPE(items[i])->tp_name);
+      }
+    }
+  } else if (!scalars_h.is_none()) {
+    if (!PyArray_Check(scalars_h.ptr()))
+      fail_type(std::string(who) + ": 'scalars' must be a float64 NumPy array, a list of floats or None");
+    View v = view_of(scalars_h, who, "scalars");
+    if (v.dtype != DType::f64 || !PyArray_ISNOTSWAPPED(v.arr))
+      fail_value(std::string(who) + ": 'scalars' must be float64 in native byte order, got " +
+                 std::string(nb::str(nb::handle((PyObject*)PyArray_DESCR(v.arr))).c_str()));
+    scal.assign(v.ptr<double>(), v.ptr<double>() + v.size);
+  }
+  if (int64_t(scal.size()) != n_scalars)
+    fail_value(std::string(who) + ": expected " + std::to_string(n_scalars) + " scalar(s), got " +
+               (scalars_h.is_none() ? std::string("None") : std::to_string(scal.size())));
+  scal.push_back(0.0);  // never empty: data() is a valid pointer
+  for (const auto& in : instrs) in->check_scalars(scal.data());
+}
+
+bool Program::prepare_profile() {
   // The profile's storage is sized here, with the GIL held, so profile() and
   // reset_profile() (which hold it too) never see it reallocated.
   const bool timed = profiling;
@@ -417,42 +451,263 @@ void Program::run(nb::handle externals, nb::handle scalars_h) {
     seconds.assign(instrs.size(), 0.0);
     calls.assign(instrs.size(), 0);
   }
+  return timed;
+}
+
+void Program::execute(const RunContext& ctx, bool timed, size_t& k) {
+  if (!timed) {
+    for (k = 0; k < instrs.size(); ++k) instrs[k]->run(ctx);
+    return;
+  }
+  for (k = 0; k < instrs.size(); ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
+    instrs[k]->run(ctx);
+    seconds[k] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ++calls[k];
+  }
+}
+
+void Program::rethrow(std::exception_ptr error, size_t k) const {
+  try {
+    std::rethrow_exception(error);
+  } catch (const PythonErrorPending&) {
+    throw nb::python_error();
+  } catch (const UserError&) {
+    throw;
+  } catch (const nb::python_error&) {
+    throw;
+  } catch (const nb::builtin_exception& e) {
+    // Errors raised by an instruction (bad indices in the data) say which one.
+    if (k >= instrs.size()) throw;
+    throw nb::builtin_exception(
+        e.type(), ("Program: instruction " + std::to_string(k) + " (" + instrs[k]->op + "): " +
+                   e.what()).c_str());
+  }
+}
+
+void Program::run(nb::handle externals, nb::handle scalars_h) {
+  // One run at a time: the arena is shared state. A second caller (another thread,
+  // or a callback re-entering) gets an error rather than a corrupted arena.
+  std::unique_lock<std::mutex> lock(running_, std::try_to_lock);
+  if (!lock.owns_lock())
+    throw std::runtime_error(
+        "Program.run: this program is already running (in another thread or in one of its "
+        "callbacks); a program runs one call at a time");
+  Bound b = bind(externals, "Program.run");
+  std::vector<double> scal;
+  read_scalars(scalars_h, "Program.run", &scal);
+  const bool timed = prepare_profile();
 
   PyThreadState* released = PyEval_SaveThread();
   RunContext ctx;
-  ctx.ptr = ptr.data();
+  ctx.ptr = b.ptr.data();
   ctx.scalars = scal.data();
   ctx.released = &released;
-  ctx.owners = &owners;
-  bool python_error = false;
+  ctx.owners = &b.owners;
   std::exception_ptr error;
   size_t k = 0;  // the instruction running
   try {
-    if (!timed) {
-      for (; k < instrs.size(); ++k) instrs[k]->run(ctx);
-    } else {
-      for (; k < instrs.size(); ++k) {
-        const auto t0 = std::chrono::steady_clock::now();
-        instrs[k]->run(ctx);
-        seconds[k] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        ++calls[k];
-      }
-    }
-  } catch (const PythonErrorPending&) {
-    python_error = true;
-  } catch (const UserError&) {
-    error = std::current_exception();
-  } catch (const nb::builtin_exception& e) {
-    // Errors raised by an instruction (bad indices in the data) say which one.
-    error = std::make_exception_ptr(nb::builtin_exception(
-        e.type(), ("Program: instruction " + std::to_string(k) + " (" + instrs[k]->op + "): " +
-                   e.what()).c_str()));
+    execute(ctx, timed, k);
   } catch (...) {
     error = std::current_exception();
   }
   PyEval_RestoreThread(released);
-  if (python_error) throw nb::python_error();
-  if (error) std::rethrow_exception(error);
+  if (error) rethrow(error, k);
+}
+
+// --------------------------------------------------------------- run_steps
+namespace {
+
+// One streamed external of run_steps: per step, its slots see the next batch of rows
+// of `source` (gathered through `indices` into the bound array, or pointed at
+// directly when the rows are contiguous), or, for an output, write into the next
+// rows of `source`.
+struct Stream {
+  int64_t e = 0;
+  std::vector<int> slot_ids;  // every slot bound to external e
+  nb::object source;
+  char* base = nullptr;     // source data
+  int64_t rows = 0;         // source rows
+  int64_t batch = 0;        // rows per step (the slot's first dimension)
+  size_t row_bytes = 0;
+  const int64_t* indices = nullptr;  // gather (inputs only), or null: contiguous from row0
+  nb::object indices_owner;
+  int64_t row0 = 0;
+  bool output = false;
+  char* staging = nullptr;  // the bound array, for gathers
+};
+
+}  // namespace
+
+void Program::run_steps(nb::handle externals, nb::handle streams_h, int64_t n_steps,
+                        nb::handle prologue, nb::handle done_h) {
+  const char* who = "Program.run_steps";
+  std::unique_lock<std::mutex> lock(running_, std::try_to_lock);
+  if (!lock.owns_lock())
+    throw std::runtime_error(
+        "Program.run_steps: this program is already running (in another thread or in one of "
+        "its callbacks); a program runs one call at a time");
+  if (n_steps < 0) fail_value("Program.run_steps: n_steps must be >= 0, got " + std::to_string(n_steps));
+  if (n_scalars > 0 && (prologue.is_none() || !PyCallable_Check(prologue.ptr())))
+    fail_type("Program.run_steps: the program reads " + std::to_string(n_scalars) +
+              " scalar(s) per step, so 'prologue' must be a callable returning them");
+  int64_t* done = nullptr;
+  nb::object done_owner;
+  if (!done_h.is_none()) {
+    View d = view_of(done_h, who, "done");
+    if (d.dtype != DType::i64 || d.size != 1 || !PyArray_ISWRITEABLE(d.arr))
+      fail_value("Program.run_steps: 'done' must be a writeable int64 array of one element");
+    done = d.ptr<int64_t>();
+    done_owner = nb::borrow(done_h);
+    *done = 0;
+  }
+  Bound b = bind(externals, who);
+
+  // Streams: (external index, source array, indices or None, row0, is_output).
+  std::vector<Stream> streams;
+  std::vector<bool> streamed(size_t(n_externals), false);
+  for (nb::handle item : items_of(streams_h, "Program.run_steps: 'streams' must be a list of "
+                                             "(external, source, indices, row0, output) tuples")) {
+    const std::string form = "Program.run_steps: a stream must be an (external, source, indices, "
+                             "row0, output) tuple";
+    const auto f = items_of(item, form);
+    if (f.size() != 5) fail_type(form + ", got " + std::to_string(f.size()) + " item(s)");
+    Stream st;
+    st.e = cast_or<int64_t>(f[0], form + " (external: an int)");
+    st.row0 = cast_or<int64_t>(f[3], form + " (row0: an int)");
+    st.output = cast_or<bool>(f[4], form + " (output: a bool)");
+    const std::string at = "Program.run_steps: the stream of externals[" + std::to_string(st.e) + "]";
+    if (st.e < 0 || st.e >= n_externals || ext_slot_[size_t(st.e)] < 0)
+      fail_value(at + ": no slot is bound to that external");
+    if (streamed[size_t(st.e)]) fail_value(at + ": the external is streamed twice");
+    streamed[size_t(st.e)] = true;
+    const Slot& slot = slots[size_t(ext_slot_[size_t(st.e)])];
+    for (size_t i = 0; i < slots.size(); ++i)
+      if (slots[i].external && slots[i].where == st.e) st.slot_ids.push_back(int(i));
+    if (slot.shape.empty()) fail_value(at + ": a streamed slot needs a batch dimension, got shape ()");
+    View src = view_of(f[1], who, "source");
+    if (src.dtype != slot.dtype)
+      fail_value(at + ": source has dtype " + dtype_name(src.dtype) + ", expected " + dtype_name(slot.dtype));
+    bool rows_match = src.shape.size() == slot.shape.size();
+    for (size_t d = 1; rows_match && d < slot.shape.size(); ++d) rows_match = src.shape[d] == slot.shape[d];
+    if (!rows_match)
+      fail_value(at + ": source has shape " + shape_str(src.shape) + ", expected rows shaped like " +
+                 shape_str(slot.shape) + " (any number of rows)");
+    if (!PyArray_ISNOTSWAPPED(src.arr)) fail_value(at + ": source must be in native byte order");
+    st.source = nb::borrow(f[1]);
+    st.base = src.data;
+    st.rows = src.shape[0];
+    st.batch = slot.shape[0];
+    st.row_bytes = st.batch ? slot.bytes / size_t(st.batch) : 0;
+    const int64_t need = n_steps * st.batch;  // rows consumed by the whole loop
+    if (!f[2].is_none()) {
+      if (st.output) fail_value(at + ": an output stream writes contiguous rows (indices must be None)");
+      View idx = view_of(f[2], who, "indices");
+      if (idx.dtype != DType::i64 || idx.ndim() != 1)
+        fail_value(at + ": indices must be a 1-D int64 array");
+      if (idx.size < need)
+        fail_value(at + ": " + std::to_string(n_steps) + " steps of " + std::to_string(st.batch) +
+                   " rows need " + std::to_string(need) + " indices, got " + std::to_string(idx.size));
+      st.indices = idx.ptr<int64_t>();
+      st.indices_owner = nb::borrow(f[2]);
+      // Rows are gathered into the bound array: it must be the caller's own buffer.
+      auto* arr = reinterpret_cast<PyArrayObject*>(b.ext[size_t(st.e)].ptr());
+      if (!PyArray_ISWRITEABLE(arr)) fail_value(at + ": the bound array (the gather target) must be writeable");
+      st.staging = static_cast<char*>(PyArray_DATA(arr));
+    } else if (st.row0 < 0 || st.row0 + need > st.rows) {
+      fail_value(at + ": " + std::to_string(n_steps) + " steps of " + std::to_string(st.batch) +
+                 " rows from row " + std::to_string(st.row0) + " need " + std::to_string(st.row0 + need) +
+                 " rows, the source has " + std::to_string(st.rows));
+    }
+    const bool written = ext_writer_[size_t(st.e)] >= 0;
+    if (st.output && !PyArray_ISWRITEABLE(src.arr)) fail_value(at + ": an output's source must be writeable");
+    if (!st.output && written)
+      fail_value(at + ": instruction " + std::to_string(ext_writer_[size_t(st.e)]) + " (" +
+                 instrs[size_t(ext_writer_[size_t(st.e)])]->op + ") writes that external, so it cannot be "
+                 "an input stream");
+    streams.push_back(std::move(st));
+  }
+  // A source must not overlap memory the program writes (an input), or anything
+  // else (an output): the same guarantee bind() gives the externals.
+  for (const Stream& st : streams) {
+    const char* lo = st.base;
+    const char* hi = st.base + size_t(st.rows) * st.row_bytes;
+    for (int64_t e = 0; e < n_externals; ++e) {
+      const int si = ext_slot_[size_t(e)];
+      if (si < 0 || e == st.e || slots[size_t(si)].bytes == 0) continue;
+      if (!st.output && ext_writer_[size_t(e)] < 0) continue;
+      const char* elo = static_cast<const char*>(
+          PyArray_DATA(reinterpret_cast<PyArrayObject*>(b.ext[size_t(e)].ptr())));
+      const char* ehi = elo + slots[size_t(si)].bytes;
+      if (lo < ehi && elo < hi)
+        fail_value("Program.run_steps: the source of the stream of externals[" + std::to_string(st.e) +
+                   "] shares memory with externals[" + std::to_string(e) + "]; pass separate arrays");
+    }
+    for (const Stream& other : streams) {
+      if (&other == &st || !(st.output || other.output)) continue;
+      const char* olo = other.base;
+      const char* ohi = other.base + size_t(other.rows) * other.row_bytes;
+      if (lo < ohi && olo < hi)
+        fail_value("Program.run_steps: the sources of the streams of externals[" + std::to_string(st.e) +
+                   "] and externals[" + std::to_string(other.e) + "] share memory, and one is an output");
+    }
+  }
+
+  std::vector<double> scal;
+  if (n_scalars == 0) read_scalars(nb::none(), who, &scal);
+  const bool timed = prepare_profile();
+
+  PyThreadState* released = PyEval_SaveThread();
+  RunContext ctx;
+  ctx.ptr = b.ptr.data();
+  ctx.released = &released;
+  ctx.owners = &b.owners;
+  std::exception_ptr error;
+  size_t k = instrs.size();  // the instruction running (none: a prologue or a gather failed)
+  try {
+    for (int64_t step = 0; step < n_steps; ++step) {
+      if (n_scalars > 0) {
+        // The host prologue of this step (the optimizer's scalars), with the GIL.
+        PyEval_RestoreThread(released);
+        released = nullptr;
+        try {
+          PyObject* r = PyObject_CallNoArgs(prologue.ptr());
+          if (!r) throw nb::python_error();
+          nb::object result = nb::steal(r);
+          read_scalars(result, "Program.run_steps (the prologue's result)", &scal);
+        } catch (...) {
+          released = PyEval_SaveThread();
+          throw;
+        }
+        released = PyEval_SaveThread();
+      }
+      ctx.scalars = scal.data();
+      for (const Stream& st : streams) {
+        if (st.indices) {
+          const int64_t* idx = st.indices + step * st.batch;
+          for (int64_t r = 0; r < st.batch; ++r) {
+            const int64_t i = idx[r];
+            if (i < 0 || i >= st.rows)
+              throw nb::index_error(("Program.run_steps: step " + std::to_string(step) + ": row index " +
+                                     std::to_string(i) + " is out of range for a source of " +
+                                     std::to_string(st.rows) + " rows").c_str());
+            std::memcpy(st.staging + size_t(r) * st.row_bytes, st.base + size_t(i) * st.row_bytes,
+                        st.row_bytes);
+          }
+        } else {
+          char* p = st.base + size_t(st.row0 + step * st.batch) * st.row_bytes;
+          for (int si : st.slot_ids) b.ptr[size_t(si)] = p;
+        }
+      }
+      execute(ctx, timed, k);
+      k = instrs.size();
+      if (done) *done = step + 1;
+    }
+  } catch (...) {
+    error = std::current_exception();
+  }
+  if (released) PyEval_RestoreThread(released);
+  if (error) rethrow(error, k);
 }
 
 std::string Program::describe() const {
@@ -555,6 +810,17 @@ the slot, expected and got); run() checks the externals and the scalars.)doc")
            "Runs every instruction once. externals: the arrays bound to 'external' slots "
            "(dtype, shape, C-contiguity and, when written, writeability are checked); scalars: "
            "a float64 array of n_scalars values (optimizer hyper-parameters) or None.")
+      .def("run_steps", &Program::run_steps, nb::arg("externals"), nb::arg("streams"),
+           nb::arg("n_steps"), nb::arg("prologue").none() = nb::none(),
+           nb::arg("done").none() = nb::none(),
+           "Runs the program n_steps times in one call (the GIL released between prologues). "
+           "streams: (external, source, indices, row0, output) tuples; per step an input stream's "
+           "slots see the next batch of rows of source (gathered into the bound array through "
+           "indices[step*B:(step+1)*B], or read in place from row0 + step*B when indices is None), "
+           "an output stream's slots write the next rows of source. prologue: called with the "
+           "GIL before each step, returns the step's scalars (a list of floats or a float64 "
+           "array); required when n_scalars > 0. done: a 1-element int64 array set to the number "
+           "of steps completed (also when a step raises).")
       .def_prop_ro("arena_bytes", [](const Program& p) { return p.arena_bytes; })
       .def_prop_ro("num_instructions", [](const Program& p) { return int64_t(p.instrs.size()); })
       .def_prop_ro("num_slots", [](const Program& p) { return int64_t(p.slots.size()); })
