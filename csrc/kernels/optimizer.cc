@@ -26,6 +26,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 #include "common.h"
 #include "kernels/optimizer.h"
 
@@ -151,8 +155,35 @@ template <class T> struct Pre {
   inline T p(T x) const { return x - x * decay; }
 };
 
+// Denormal (subnormal) floats are flushed to zero in the update loops (FTZ and DAZ,
+// set per thread for the loop and restored after), as TensorFlow's CPU kernels do.
+// Why: a dead unit's gradient is exactly zero, so its Adam moment decays geometrically
+// through the subnormal range, where each operation costs ~50 cycles: a 64x64 Adam
+// step went from 2.7 us to 80 us with all its moments subnormal. A subnormal moment
+// changes no float32 weight, so nothing visible is lost.
+class FlushDenormals {
+ public:
+#if defined(__SSE__) || defined(__x86_64__)
+  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040u); }  // FTZ | DAZ
+  ~FlushDenormals() { _mm_setcsr(saved_); }
+
+ private:
+  unsigned saved_;
+#endif
+};
+
 template <class F> inline void for_each(int64_t n, bool par, F&& f) {
-  parallel_for_simd(n, par, f);
+  if (par) {
+#pragma omp parallel
+    {
+      FlushDenormals flush;
+#pragma omp for simd schedule(static)
+      for (int64_t i = 0; i < n; ++i) f(i);
+    }
+  } else {
+    FlushDenormals flush;
+    simd_loop(n, f);
+  }
 }
 
 template <class F> void run(const Update& u, F&& body) {

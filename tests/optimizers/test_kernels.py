@@ -116,3 +116,20 @@ def test_outputs_must_not_share_buffers():
         _core.sgd_update(g, (p, m), (buf, buf), lr=0.1, momentum=0.5)
     with pytest.raises(ValueError, match=r"out\[0\] overlaps state\[1\]"):
         _core.sgd_update(g, (p, m), (m, None), lr=0.1, momentum=0.5)
+
+
+@pytest.mark.parametrize("n", [7, 1 << 17])  # serial and threaded loops
+def test_updates_flush_subnormal_moments_and_restore_the_fp_mode(n):
+    # A dead unit's zero gradient decays its moments into the subnormal range, where
+    # arithmetic is ~40x slower: the update loops flush subnormals to zero (as
+    # TensorFlow's CPU kernels do), and only inside the kernel.
+    tiny = np.float32(1e-39)  # subnormal in float32
+    p = np.ones(n, np.float32)
+    m = np.full(n, tiny)
+    v = np.full(n, tiny)
+    g = np.zeros(n, np.float32)
+    p2, m2, v2 = _core.adam_update(g, (p, m, v), **ADAM)
+    assert not m2.any() and not v2.any()
+    np.testing.assert_array_equal(p2, p)
+    # The caller's floating-point mode is as it was: NumPy still makes subnormals.
+    assert np.float32(1e-38) * np.float32(0.01) != 0
