@@ -21,6 +21,11 @@ class ProgbarLogger(Callback):
     ...
     """
 
+    # The bar redraws at most every 50 ms, so the trainer may call the batch hooks
+    # once per group of steps lasting less than that (see trainers/epoch_loop.py):
+    # what is shown is the same, and the steps in between run without Python.
+    _samples_batches = True
+
     def __init__(self) -> None:
         super().__init__()
         self.seen = 0

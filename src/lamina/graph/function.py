@@ -88,6 +88,26 @@ class CompiledFunction:
             return self.fn(*args)
         return self._trace(key, args)
 
+    def run_steps(self, sources, rows, n_steps: int, batch_size: int):
+        """Runs the step `n_steps` times in one native call, on batches of
+        `batch_size` rows of `sources` (one argument structure, like the step's
+        arguments, holding whole arrays) picked by `rows` (see
+        `NativeExecutor.run_steps`). Returns the last step's results, or None when no
+        native program exists yet for that batch signature (the caller then runs
+        single steps: the first one traces)."""
+        leaves, structure = tree.flatten(sources)
+        if not leaves or any(type(x) is not Tensor for x in leaves):
+            return None
+        key = (structure, tuple(((batch_size,) + x._value.shape[1:], x._value.dtype)
+                                for x in leaves))
+        program = self.programs.get(key)
+        if program is None or not hasattr(program.executor, "run_steps"):
+            return None
+        flat = program.executor.run_steps([x._value for x in leaves], rows, n_steps,
+                                          batch_size)
+        return tree.unflatten(program.graph.output_tree,
+                              [Tensor(a) if isinstance(a, np.ndarray) else a for a in flat])
+
     def _trace(self, key, args):
         start = time.perf_counter()
         graph, result, reasons = trace.trace(self.fn, args, self.variables())

@@ -80,27 +80,62 @@ class NativeExecutor:
         ext = self._bound_state()
         for pos, e in b.input_externals:
             ext[e] = inputs[pos]
+        outs = self._bind_outputs(ext)
+        self.program.run(ext, self._step_scalars() if b.n_scalars else None)
+        return self._results(outs)
+
+    def run_steps(self, sources: list, rows, n_steps: int, batch_size: int) -> list:
+        """Runs `n_steps` steps in one native call; returns the last step's outputs.
+
+        `sources[pos]` is the whole array whose rows feed input `pos` (each step's
+        batch is `batch_size` of its rows); `rows` picks them: an int64 array of
+        `n_steps * batch_size` row indices (gathered natively), or an int (the first
+        row of contiguous batches, read in place). The optimizer's prologue runs
+        before each step, with the GIL, exactly as for `run`."""
+        with self._lock:
+            b = self.builder
+            ext = self._bound_state()
+            indices = rows if isinstance(rows, np.ndarray) else None
+            row0 = 0 if indices is not None else int(rows)
+            streams = []
+            for pos, e in b.input_externals:
+                src = sources[pos]
+                if indices is not None:
+                    ext[e] = np.empty((batch_size,) + src.shape[1:], src.dtype)  # gather target
+                else:
+                    ext[e] = src[row0:row0 + batch_size]
+                streams.append((e, src, indices, row0, False))
+            outs = self._bind_outputs(ext)
+            prologue = self._step_scalars if b.n_scalars else None
+            self.program.run_steps(ext, streams, n_steps, prologue)
+            return self._results(outs)
+
+    def _bind_outputs(self, ext: list) -> list:
         outs = []
-        for e, shape, dtype in b.output_externals:
+        for e, shape, dtype in self.builder.output_externals:
             a = np.empty(shape, dtype)
             ext[e] = a
             outs.append(a)
-        scalars = None
-        if b.n_scalars:
-            results = [fn() for fn in self.graph.prologues]
-            if self._one_prologue and len(results[0]) == len(self._scalar_keys):
-                flat = list(chain.from_iterable(results[0]))  # one optimizer, in order
-            else:
-                flat = list(chain.from_iterable(results[p][k] for p, k in self._scalar_keys))
-            if len(flat) != b.n_scalars:
-                raise RuntimeError(f"internal error: the prologues gave {len(flat)} scalars "
-                                   f"where the program expects {b.n_scalars}")
-            scalars = np.array(flat, dtype=np.float64)
-        self.program.run(ext, scalars)
+        return outs
+
+    def _results(self, outs: list) -> list:
         if self._outputs_are_values:
             return outs
         it = iter(outs)
         return [next(it) if isinstance(v, Value) else v for v in self.graph.outputs]
+
+    def _step_scalars(self) -> list:
+        """One step's scalars (the host prologues: the optimizers' learning rates,
+        bias corrections, step counters), flat, in the program's order."""
+        results = [fn() for fn in self.graph.prologues]
+        if self._one_prologue and len(results[0]) == len(self._scalar_keys):
+            flat = list(chain.from_iterable(results[0]))  # one optimizer, in order
+        else:
+            flat = list(chain.from_iterable(results[p][k] for p, k in self._scalar_keys))
+        if len(flat) != self.builder.n_scalars:
+            raise RuntimeError(f"internal error: the prologues gave {len(flat)} scalars "
+                               f"where the program expects {self.builder.n_scalars}")
+        return flat
 
     def _bound_state(self) -> list:
         """The externals list with every state buffer bound. When no Variable got a

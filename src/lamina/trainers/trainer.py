@@ -22,6 +22,7 @@ from lamina.ops import add, concatenate, convert_to_tensor
 from lamina.trainers import compile_utils
 from lamina.trainers.data_adapters import data_adapter_utils, get_data_adapter
 from lamina.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+from lamina.trainers.epoch_loop import EpochLoop
 
 
 class Trainer:
@@ -306,25 +307,19 @@ class Trainer:
         self.stop_training = False
         cbs.on_train_begin()
         training_logs = None
-        logs = {}
+        data = adapter if class_weight is None or isinstance(adapter, ArrayDataAdapter) \
+            else _ClassWeighted(adapter, class_weight)
+        loop = EpochLoop(data, cbs, "train", self.steps_per_execution,
+                         prepare=self._prepare_for_data,
+                         step_fn=lambda: self._step_function("train_step"),
+                         to_python=_to_python, should_stop=lambda: self.stop_training)
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             adapter.on_epoch_begin()
             cbs.on_epoch_begin(epoch)
-            step = -1
-            train_fn = None
-            for step, batch in enumerate(self._batches(adapter, class_weight)):
-                if step == 0:
-                    self._prepare_for_data(batch)
-                    train_fn = self._step_function("train_step")
-                cbs.on_train_batch_begin(step)
-                logs = train_fn(batch)
-                logs = _to_python(logs)
-                cbs.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+            _, steps_run = loop.run()
             adapter.on_epoch_end()
-            if step == -1:
+            if steps_run == 0:
                 warnings.warn(
                     "Your input ran out of data; interrupting training. Make sure that your "
                     "dataset or generator can generate at least `steps_per_epoch * epochs` "
@@ -340,16 +335,6 @@ class Trainer:
                 break
         cbs.on_train_end(logs=training_logs)
         return self.history
-
-    def _batches(self, adapter, class_weight):
-        if class_weight is None or isinstance(adapter, ArrayDataAdapter):
-            yield from adapter.get_iterator()
-            return
-        for batch in adapter.get_iterator():
-            x, y, sw = data_adapter_utils.unpack_x_y_sample_weight(batch)
-            cw = data_adapter_utils.class_weight_to_sample_weights(np.asarray(y), class_weight)
-            cw = convert_to_tensor(cw)
-            yield (x, y, cw if sw is None else sw * cw)
 
     @staticmethod
     def _pythonize(logs: dict) -> dict:
@@ -379,15 +364,10 @@ class Trainer:
     def _evaluate_adapter(self, adapter, callbacks, return_logs: bool = True) -> dict:
         self.reset_metrics()
         callbacks.on_test_begin()
-        logs = {}
-        test_fn = None
-        for step, batch in enumerate(adapter.get_iterator()):
-            if step == 0:
-                self._prepare_for_data(batch)
-                test_fn = self._step_function("test_step")
-            callbacks.on_test_batch_begin(step)
-            logs = _to_python(test_fn(batch))
-            callbacks.on_test_batch_end(step, logs)
+        EpochLoop(adapter, callbacks, "test", self.steps_per_execution,
+                  prepare=self._prepare_for_data,
+                  step_fn=lambda: self._step_function("test_step"),
+                  to_python=_to_python, should_stop=lambda: False).run()
         logs = _to_python(self.get_metrics_result())
         callbacks.on_test_end(logs)
         return logs
@@ -468,6 +448,23 @@ class Trainer:
 
 
 # -------------------------------------------------------------------- helpers
+class _ClassWeighted:
+    """A non-array adapter whose batches get class weights as sample weights."""
+
+    def __init__(self, adapter, class_weight: dict):
+        self.adapter = adapter
+        self.class_weight = class_weight
+        self.num_batches = adapter.num_batches
+
+    def get_iterator(self):
+        for batch in self.adapter.get_iterator():
+            x, y, sw = data_adapter_utils.unpack_x_y_sample_weight(batch)
+            cw = data_adapter_utils.class_weight_to_sample_weights(np.asarray(y),
+                                                                   self.class_weight)
+            cw = convert_to_tensor(cw)
+            yield (x, y, cw if sw is None else sw * cw)
+
+
 def _has_unbuilt_sublayers(layer, depth: int = 0) -> bool:
     if depth > 0 and not layer.built:
         return True

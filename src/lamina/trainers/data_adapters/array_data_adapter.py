@@ -117,18 +117,31 @@ class ArrayDataAdapter(DataAdapter):
         return utils.pack_x_y_sample_weight(x, y, sw)
 
     def get_iterator(self):
+        for rows in self.epoch_selections():
+            yield self._gather(rows)
+
+    def epoch_selections(self) -> list:
+        """This epoch's batches as row selections, one per step: a slice of
+        contiguous rows, or an int64 array of row indices when shuffled (the
+        shuffle is drawn here, once per call)."""
         n, bs = self._size, self._batch_size
-        steps = self.num_batches
-        order = None
-        if self._shuffle is True:
-            order = np.random.permutation(n)
+        order = np.random.permutation(n) if self._shuffle is True else None
         batch_starts = np.arange(0, n, bs)
         if self._shuffle == "batch":
             np.random.shuffle(batch_starts)
-        for step in range(steps):
+        out = []
+        for step in range(self.num_batches):
             start = int(batch_starts[step % len(batch_starts)])
             stop = min(start + bs, n)
-            if order is None:
-                yield self._gather(slice(start, stop))
-            else:
-                yield self._gather(order[start:stop])
+            out.append(slice(start, stop) if order is None else order[start:stop])
+        return out
+
+    def gather(self, rows):
+        """One batch, `(x, y, sample_weight)` packed as the steps take it, for a
+        selection from `epoch_selections`."""
+        return self._gather(rows)
+
+    def source_batch(self):
+        """The whole data, packed like one batch (x[, y[, sample_weight]]): the
+        arrays whose rows the batches are."""
+        return utils.pack_x_y_sample_weight(self._x, self._y, self._sw)
