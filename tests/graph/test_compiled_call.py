@@ -99,3 +99,44 @@ def test_predict_on_a_small_array_takes_the_one_batch_path_with_the_same_checks(
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         model.predict(bad, verbose=0)
+
+
+def test_the_fast_path_for_a_known_array_gives_the_general_paths_results(monkeypatch):
+    model = _model()
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(1, 5)).astype("float32")
+    model(x)  # traced
+    ref = model(x).numpy()  # the general compiled path; remembers the fast one
+    assert model.__dict__["_fast_calls"]
+    calls = []
+    executor = model._call_function[1].last_program().executor
+    original = type(executor).run_single
+    monkeypatch.setattr(type(executor), "run_single",
+                        lambda self, a: calls.append(1) or original(self, a))
+    np.testing.assert_array_equal(model(x).numpy(), ref)
+    np.testing.assert_array_equal(model(lamina.ops.convert_to_tensor(x)).numpy(), ref)
+    np.testing.assert_array_equal(model(x, training=None).numpy(), ref)
+    assert len(calls) == 3
+    # Anything else takes the general path: other shapes, training=True, a tape,
+    # a non-contiguous array, run_eagerly, a changed model.
+    x2 = np.repeat(x, 3, axis=0)
+    np.testing.assert_allclose(model(x2).numpy(), np.repeat(ref, 3, axis=0), rtol=1e-6)
+    model(x, training=True)
+    with lamina.GradientTape() as tape:
+        out = model(lamina.ops.convert_to_tensor(x))
+        loss = lamina.ops.sum(out)
+    assert all(g is not None for g in tape.gradient(loss, model.trainable_weights))
+    wide = rng.normal(size=(1, 10)).astype("float32")
+    np.testing.assert_allclose(model(wide[:, ::2]).numpy(), model(wide[:, ::2].copy()).numpy())
+    model.run_eagerly = True
+    np.testing.assert_allclose(model(x).numpy(), ref, rtol=1e-6)
+    model.run_eagerly = False
+    calls.clear()
+    model.set_weights([w * 2 for w in model.get_weights()])  # new weights are seen
+    model.run_eagerly = True
+    eager = model(x).numpy()
+    model.run_eagerly = False
+    np.testing.assert_allclose(model(x).numpy(), eager, rtol=1e-6)
+    assert calls
+    model.add(layers.Dense(2))
+    assert model(x).shape == (1, 2)

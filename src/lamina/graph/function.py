@@ -75,9 +75,7 @@ class CompiledFunction:
         self.fallback_reasons: dict = {}
 
     def __call__(self, *args):
-        leaves, structure = tree.flatten(args)
-        key = (structure, tuple((x._value.shape, x._value.dtype) if type(x) is Tensor
-                                else _leaf_key(x) for x in leaves))
+        leaves, key = _signature(args)
         program = self.programs.get(key)
         if program is not None:
             arrays = [x._value if isinstance(x, Tensor) else x for x in leaves]
@@ -87,6 +85,10 @@ class CompiledFunction:
         if key in self.fallback_reasons:
             return self.fn(*args)
         return self._trace(key, args)
+
+    def program_for(self, *args) -> Program | None:
+        """The compiled program for these arguments' signature, if there is one."""
+        return self.programs.get(_signature(args)[1])
 
     def run_steps(self, sources, rows, n_steps: int, batch_size: int):
         """Runs the step `n_steps` times in one native call, on batches of
@@ -143,6 +145,14 @@ def _executor(graph):
         interpreter.lowering_error = reason
         return interpreter
     return Interpreter(graph)
+
+
+def _signature(args) -> tuple[list, tuple]:
+    """The arguments' leaves and the key of their signature (structure, and each
+    leaf's shape and dtype, or value for Python scalars)."""
+    leaves, structure = tree.flatten(args)
+    return leaves, (structure, tuple((x._value.shape, x._value.dtype) if type(x) is Tensor
+                                     else _leaf_key(x) for x in leaves))
 
 
 def _leaf_key(x):

@@ -84,6 +84,25 @@ class NativeExecutor:
         self.program.run(ext, self._step_scalars() if b.n_scalars else None)
         return self._results(outs)
 
+    @property
+    def single_io(self) -> bool:
+        """One input array, one output array, no per-step scalars: `run_single` applies."""
+        b = self.builder
+        return (len(b.input_externals) == 1 and b.input_externals[0][0] == 0
+                and len(b.output_externals) == 1 and b.n_scalars == 0
+                and len(self.graph.outputs) == 1 and self._outputs_are_values)
+
+    def run_single(self, x: np.ndarray) -> np.ndarray:
+        """`run([x])[0]` for a `single_io` program, with less Python around the call
+        (a one-sample `model(x)` is mostly that)."""
+        with self._lock:
+            ext = self._bound_state()
+            ext[self.builder.input_externals[0][1]] = x
+            e, shape, dtype = self.builder.output_externals[0]
+            out = ext[e] = np.empty(shape, dtype)
+            self.program.run(ext, None)
+            return out
+
     def run_steps(self, sources: list, rows, n_steps: int, batch_size: int) -> list:
         """Runs `n_steps` steps in one native call; returns the last step's outputs.
 

@@ -81,14 +81,50 @@ class Model(Trainer, Layer):
         forward pass, traced on the first call per input shape, dtype and
         `training` value; `run_eagerly=True` or `jit_compile=False` (see
         `compile`) keep it eager."""
+        fast = self.__dict__.get("_fast_calls")
+        if fast and len(args) == 1:
+            out = self._fast_call(fast, args[0], kwargs)
+            if out is not None:
+                return out
         if self._can_call_compiled(args, kwargs):
             x = args[0]
             if type(x) is np.ndarray:
                 from lamina.ops.core import convert_to_tensor
 
                 x = convert_to_tensor(x)
-            return self._compiled_call()(x, kwargs.get("training"))
+            fn = self._compiled_call()
+            training = kwargs.get("training")
+            out = fn(x, training)
+            self._remember_fast_call(fn, x, training)
+            return out
         return Layer.__call__(self, *args, **kwargs)
+
+    def _fast_call(self, fast: dict, x, kwargs):
+        """`model(x)` on one array whose compiled forward pass exists: straight to
+        the executor (the checks of `_can_call_compiled`, without building the
+        signature key). None when anything differs: the general path decides."""
+        if kwargs and (len(kwargs) != 1 or "training" not in kwargs):
+            return None
+        if type(x) is Tensor:
+            x = x._value
+        elif type(x) is not np.ndarray or not x.flags.c_contiguous:
+            return None
+        entry = fast.get((x.shape, x.dtype, kwargs.get("training") if kwargs else None))
+        if (entry is None or entry[0] != STRUCTURE_VERSION[0] or RECORDERS or HOST_READ_WATCHERS
+                or self._run_eagerly or self._jit_compile is False or _call_context() is not None):
+            return None
+        return Tensor(entry[1].run_single(x))
+
+    def _remember_fast_call(self, fn: CompiledFunction, x: Tensor, training) -> None:
+        program = fn.program_for(x, training)
+        run_single = getattr(program.executor, "run_single", None) if program else None
+        if run_single is None or not program.executor.single_io:
+            return
+        fast = self.__dict__.setdefault("_fast_calls", {})
+        if len(fast) >= 16:  # ever-new shapes: keep the memory bounded
+            fast.clear()
+        fast[(x._value.shape, x._value.dtype, training)] = (STRUCTURE_VERSION[0],
+                                                            program.executor)
 
     def _can_call_compiled(self, args, kwargs) -> bool:
         if len(args) != 1 or (kwargs and (len(kwargs) > 1 or "training" not in kwargs)):
