@@ -66,9 +66,9 @@ def count_grouped_calls(monkeypatch):
     calls = []
     original = NativeExecutor.run_steps
 
-    def counting(self, sources, rows, n_steps, batch_size):
+    def counting(self, sources, rows, n_steps, *args):
         calls.append(n_steps)
-        return original(self, sources, rows, n_steps, batch_size)
+        return original(self, sources, rows, n_steps, *args)
 
     monkeypatch.setattr(NativeExecutor, "run_steps", counting)
     return calls
@@ -166,3 +166,34 @@ def test_early_stopping_and_a_stop_from_an_epoch_hook_still_work():
 
     history = _model().fit(x, y, epochs=5, verbose=0, callbacks=[StopAfterOne()])
     assert len(history.history["loss"]) == 1
+
+
+def test_grouped_predict_equals_one_call_per_step(count_grouped_calls):
+    x, y, _ = _data(n=103)
+    inputs = layers.Input((5,))
+    hidden = layers.Dense(7, activation="tanh")(inputs)
+    model = models.Model(inputs, [layers.Dense(2)(hidden), layers.Dense(1)(hidden)])
+
+    class EveryPredictBatch(callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.ends = []
+
+        def on_predict_batch_end(self, batch, logs=None):
+            self.ends.append((batch, [o.shape for o in logs["outputs"]]))
+
+    cb = EveryPredictBatch()
+    single = model.predict(x, batch_size=10, verbose=0, callbacks=[cb])
+    assert count_grouped_calls == [] and len(cb.ends) == 11
+    grouped = model.predict(x, batch_size=10, verbose=0)
+    assert count_grouped_calls == [9]  # batch 0 traced, 1-9 grouped, the partial one alone
+    for a, b in zip(grouped, single):
+        assert a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+    model.compile(loss="mse", steps_per_execution=4)
+    cb = EveryPredictBatch()
+    spe = model.predict(x, batch_size=10, verbose=0, callbacks=[cb])
+    assert [b for b, _ in cb.ends] == [3, 7, 10]
+    assert cb.ends[0][1] == [(30, 2), (30, 1)]  # the group's outputs, stacked
+    for a, b in zip(spe, single):
+        np.testing.assert_array_equal(a, b)

@@ -90,13 +90,15 @@ class CompiledFunction:
         """The compiled program for these arguments' signature, if there is one."""
         return self.programs.get(_signature(args)[1])
 
-    def run_steps(self, sources, rows, n_steps: int, batch_size: int):
+    def run_steps(self, sources, rows, n_steps: int, batch_size: int, collect: bool = False):
         """Runs the step `n_steps` times in one native call, on batches of
         `batch_size` rows of `sources` (one argument structure, like the step's
         arguments, holding whole arrays) picked by `rows` (see
         `NativeExecutor.run_steps`). Returns the last step's results, or None when no
         native program exists yet for that batch signature (the caller then runs
-        single steps: the first one traces)."""
+        single steps: the first one traces). With `collect`, the results are every
+        step's outputs stacked along the batch axis (None if an output has no batch
+        axis)."""
         leaves, structure = tree.flatten(sources)
         if not leaves or any(type(x) is not Tensor for x in leaves):
             return None
@@ -106,7 +108,9 @@ class CompiledFunction:
         if program is None or not hasattr(program.executor, "run_steps"):
             return None
         flat = program.executor.run_steps([x._value for x in leaves], rows, n_steps,
-                                          batch_size)
+                                          batch_size, collect)
+        if flat is None:
+            return None
         return tree.unflatten(program.graph.output_tree,
                               [Tensor(a) if isinstance(a, np.ndarray) else a for a in flat])
 

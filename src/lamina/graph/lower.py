@@ -103,16 +103,21 @@ class NativeExecutor:
             self.program.run(ext, None)
             return out
 
-    def run_steps(self, sources: list, rows, n_steps: int, batch_size: int) -> list:
+    def run_steps(self, sources: list, rows, n_steps: int, batch_size: int,
+                  collect: bool = False) -> list | None:
         """Runs `n_steps` steps in one native call; returns the last step's outputs.
 
         `sources[pos]` is the whole array whose rows feed input `pos` (each step's
         batch is `batch_size` of its rows); `rows` picks them: an int64 array of
         `n_steps * batch_size` row indices (gathered natively), or an int (the first
         row of contiguous batches, read in place). The optimizer's prologue runs
-        before each step, with the GIL, exactly as for `run`."""
+        before each step, with the GIL, exactly as for `run`. With `collect`, each
+        output is every step's, stacked (None when an output has no batch axis)."""
+        b = self.builder
+        if collect and (not self._outputs_are_values or any(
+                not shape or shape[0] != batch_size for _, shape, _ in b.output_externals)):
+            return None
         with self._lock:
-            b = self.builder
             ext = self._bound_state()
             indices = rows if isinstance(rows, np.ndarray) else None
             row0 = 0 if indices is not None else int(rows)
@@ -125,6 +130,11 @@ class NativeExecutor:
                     ext[e] = src[row0:row0 + batch_size]
                 streams.append((e, src, indices, row0, False))
             outs = self._bind_outputs(ext)
+            if collect:
+                for i, (e, shape, dtype) in enumerate(b.output_externals):
+                    outs[i] = np.empty((n_steps * batch_size,) + tuple(shape[1:]), dtype)
+                    ext[e] = outs[i][:batch_size]
+                    streams.append((e, outs[i], None, 0, True))
             prologue = self._step_scalars if b.n_scalars else None
             self.program.run_steps(ext, streams, n_steps, prologue)
             return self._results(outs)

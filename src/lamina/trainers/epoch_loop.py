@@ -34,6 +34,7 @@ MAX_GROUP = 1 << 30
 _HOOKS = {
     "train": ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end"),
     "test": ("on_test_batch_begin", "on_test_batch_end"),
+    "predict": ("on_predict_batch_begin", "on_predict_batch_end"),
 }
 
 
@@ -54,16 +55,19 @@ class EpochLoop:
     over `adapter`, calling `callbacks.<begin>(step)` / `<end>(step, logs)`.
 
     Each `run()` is one epoch; it returns the last logs (Python numbers) and the
-    number of steps run."""
+    number of steps run. With `collect` (predict), every step's outputs go to
+    `collect(outputs)` in order (a group's stacked along the batch axis), and the batch
+    hooks get what it returns."""
 
     def __init__(self, adapter, callbacks, mode: str, steps_per_execution: int,
-                 prepare, step_fn, to_python, should_stop):
+                 prepare, step_fn, to_python, should_stop, collect=None):
         self.adapter = adapter
         self.begin_hook = getattr(callbacks, f"on_{mode}_batch_begin")
         self.end_hook = getattr(callbacks, f"on_{mode}_batch_end")
         self.prepare = prepare
         self.step_fn = step_fn
         self.to_python = to_python
+        self.collect = collect
         self.should_stop = should_stop
         self.fixed = steps_per_execution > 1
         need = batch_hook_need(callbacks, mode)
@@ -83,7 +87,7 @@ class EpochLoop:
         logs, step = {}, -1
         for step, batch in enumerate(self.adapter.get_iterator()):
             self.begin_hook(step)
-            logs = self.to_python(self._one(batch))
+            logs = self._logs(self._one(batch))
             self.end_hook(step, logs)
             if self.should_stop():
                 break
@@ -93,7 +97,13 @@ class EpochLoop:
         if self.fn is None:
             self.prepare(batch)
             self.fn = self.step_fn()
-        return self.fn(batch)
+        out = self.fn(batch)
+        if self.collect is not None:
+            self._last = self.collect(out)
+        return out
+
+    def _logs(self, out) -> dict:
+        return self._last if self.collect is not None else self.to_python(out)
 
     def _run_groups(self) -> tuple[dict, int]:
         if self.multi:
@@ -126,7 +136,7 @@ class EpochLoop:
                 step += 1
             if step == start:
                 break  # a generator ran dry
-            logs = self.to_python(out)
+            logs = self._logs(out)
             self.end_hook(step - 1, logs)
             if self.should_stop():
                 break
@@ -148,11 +158,14 @@ class EpochLoop:
         if stop - step < 2:
             return 0
         rows = _rows(selections[step:stop])
-        out = self.fn.run_steps((self.adapter.source_batch(),), rows, stop - step, bs) \
-            if hasattr(self.fn, "run_steps") else None
+        collect = self.collect is not None
+        out = self.fn.run_steps((self.adapter.source_batch(),), rows, stop - step, bs,
+                                collect) if hasattr(self.fn, "run_steps") else None
         if out is None:  # no native program for full batches (e.g. the step runs eagerly)
             self.no_chunks = True
             return 0
+        if collect:
+            self._last = self.collect(out)
         return out, stop
 
 

@@ -387,16 +387,18 @@ class Trainer:
                                           verbose=verbose, epochs=1, steps=adapter.num_batches)
         cbs.on_predict_begin()
         outputs = []
-        predict_fn = None
-        for step, batch in enumerate(adapter.get_iterator()):
-            if step == 0:
-                if not self.built:
-                    self._prepare_for_data(batch)
-                predict_fn = self._step_function("predict_step")
-            cbs.on_predict_batch_begin(step)
-            out = predict_fn(batch)
+
+        def prepare(batch):
+            if not self.built:
+                self._prepare_for_data(batch)
+
+        def collect(out):  # every step's (or group's) outputs, in order
             outputs.append(out)
-            cbs.on_predict_batch_end(step, {"outputs": out})
+            return {"outputs": out}
+
+        EpochLoop(adapter, cbs, "predict", self.steps_per_execution, prepare=prepare,
+                  step_fn=lambda: self._step_function("predict_step"), to_python=None,
+                  should_stop=lambda: False, collect=collect).run()
         cbs.on_predict_end()
         if not outputs:
             raise ValueError("predict: the data produced no batches")
