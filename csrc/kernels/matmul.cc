@@ -1,14 +1,17 @@
 // Matrix multiplication with NumPy's matmul semantics (1-D promotion, broadcast
 // batch dimensions), optional transposition of either operand's last two axes
-// (used by the backward pass to avoid copies), OpenBLAS sgemm/dgemm for floats.
+// (used by the backward pass to avoid copies), OpenBLAS sgemm/dgemm for floats, but
+// lamina's own kernels (small_gemm.h) for small float32 products.
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <type_traits>
 
 #include "common.h"
 #include "kernels/matmul.h"
+#include "kernels/small_gemm.h"
 
 namespace lamina {
 namespace {
@@ -148,9 +151,67 @@ nb::object matmul(nb::handle ah, nb::handle bh, bool ta, bool tb) {
 }  // namespace
 
 namespace kernels {
+namespace {
+
+// Whether float32 products may take lamina's own small-matrix kernels (a switch for
+// benchmarks, to time OpenBLAS on the same shapes in the same process).
+std::atomic<bool> small_kernels{kHaveSmallGemm};
+
+// Up to this many multiply-adds (M * N * K) a float32 product runs on the calling
+// thread in kernels::small_gemm, not in OpenBLAS. AVX-512 (Sapphire Rapids, 2 shared
+// cores, OpenBLAS with lamina's thread settings, best of 30; operands 64-byte aligned /
+// 16-byte aligned as NumPy's): 32x64 @ 64x64 1.50 / 1.75 -> 1.45 / 1.62 us, 32x64 @
+// (64x64)^T 3.6 -> 1.8 us; 2^20 (64x128x128, 256x64x64, 16x256x256, ...) 1.0-2.4x
+// faster, one case in 14 0.9x; 2^21 (128^3, 512x64x64, 32x128x512, ...) 0.89-1.67x
+// as OpenBLAS's second thread starts to pay. AVX2 (the same machine,
+// OPENBLAS_CORETYPE=Haswell): 64^3 1.17x, 128^3 0.81x.
+// Matrix-vector products (M or N == 1) with a matrix of up to kSmallGemvMax elements
+// take the direct gemv kernels: from L2, single-threaded, they beat OpenBLAS's sgemv
+// (1x784 @ 784x512: 15.7 -> 12.2 us) until OpenBLAS goes to two threads, each with
+// half the matrix in its own L2 (between 896 and 960 rows of 512: 1x960 @ 960x512
+// 16.2 us against 25.8).
+#ifdef __AVX512F__
+constexpr int64_t kSmallGemmMax = int64_t(1) << 20;
+constexpr int64_t kSmallGemvMax = int64_t(7) << 16;  // 896 x 512
+#else
+constexpr int64_t kSmallGemmMax = int64_t(1) << 18;
+constexpr int64_t kSmallGemvMax = int64_t(1) << 17;
+#endif
+
+// M == 1 or N == 1 through the direct gemv kernels; false leaves it to BLAS.
+bool small_gemv(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+                const float* B, int64_t ldb, float* C, int64_t ldc) {
+  if ((M != 1 && N != 1) || K * std::max(M, N) > kSmallGemvMax) return false;
+  // Dot products shorter than a vector are mostly the horizontal sum: OpenBLAS's are
+  // faster (1 x 1 @ (64 x 1)^T: 0.12 us against 0.02).
+  const bool dots = M == 1 ? N == 1 || tb : !ta;
+  if (dots && K < 16) return false;
+  const int64_t inc_a = ta ? lda : 1, inc_b = tb ? 1 : ldb;  // op(A)'s row, op(B)'s column
+  if (M == 1 && N == 1) {  // a dot product: dots needs one side contiguous
+    if (inc_b == 1) gemv_dots(1, K, A, inc_a, B, K, C, 1);
+    else if (inc_a == 1) gemv_dots(1, K, B, inc_b, A, K, C, 1);
+    else return false;
+  } else if (M == 1) {  // c = a @ op(B): stream B's rows (K x N), or dot with them (N x K)
+    if (tb) gemv_dots(N, K, A, inc_a, B, ldb, C, 1);
+    else gemv_rows(N, K, A, inc_a, B, ldb, C, 1);
+  } else {  // c = op(A) @ b, into C's column
+    if (ta) gemv_rows(M, K, B, inc_b, A, lda, C, ldc);
+    else gemv_dots(M, K, B, inc_b, A, lda, C, ldc);
+  }
+  return true;
+}
+
+}  // namespace
 
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
           const float* B, int64_t ldb, float* C, int64_t ldc) {
+  if (small_kernels.load(std::memory_order_relaxed)) {
+    if (small_gemv(ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
+    if (M > 1 && N > 1 && M * N * K <= kSmallGemmMax) {
+      small_gemm(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
+      return;
+    }
+  }
   if (try_gemv<float>(scipy_cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, C, ldc)) return;
   scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                     (blasint)M, (blasint)N, (blasint)K, 1.0f, A, (blasint)lda, B, (blasint)ldb, 0.0f,
@@ -170,6 +231,13 @@ void bind_matmul(nb::module_& m) {
   m.def("matmul", &matmul, nb::arg("x1"), nb::arg("x2"), nb::arg("transpose_a") = false,
         nb::arg("transpose_b") = false,
         "NumPy matmul; transpose_a/b transpose the last two axes of x1/x2 first.");
+  m.def(
+      "_small_gemm",
+      [](bool on) { return kernels::small_kernels.exchange(on && kernels::kHaveSmallGemm); },
+      nb::arg("on"),
+      "Benchmarks and tests only: whether float32 products may use lamina's small-matrix "
+      "kernels (False: always OpenBLAS; a build without AVX2/AVX-512 has none and stays "
+      "False). Returns the previous setting.");
 }
 
 }  // namespace lamina

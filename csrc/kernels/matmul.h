@@ -1,5 +1,5 @@
 // Raw-pointer GEMM entry points shared by `_core.matmul` and the compiled-program
-// executor (runtime/), so eager and compiled matrix products are the same BLAS
+// executor (runtime/), so eager and compiled matrix products are the same kernel
 // calls and agree bit for bit. Row-major; op(A) is M x K, op(B) is K x N.
 #pragma once
 
@@ -8,8 +8,10 @@
 namespace lamina::kernels {
 
 // C (M x N, leading dimension ldc) = op(A) @ op(B). M == 1 or N == 1 go to gemv.
-// Requires K > 0 (callers zero C themselves when K == 0). Does not touch the GIL;
-// OpenBLAS threads internally.
+// Requires K > 0 (callers zero C themselves when K == 0). Does not touch the GIL.
+// float32 products up to a size limit run on the calling thread in small_gemm.h's
+// kernels (whose results do not depend on where the operands lie in memory); the rest
+// go to OpenBLAS, which threads internally. Which one depends only on the shape.
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
           const float* B, int64_t ldb, float* C, int64_t ldc);
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
