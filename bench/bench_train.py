@@ -54,8 +54,9 @@ from typing import Callable
 
 import numpy as np
 
-# The environment before lamina's import: lamina sets OMP_WAIT_POLICY=PASSIVE (setdefault)
-# when it loads, which would leak into the peers' subprocesses and slow PyTorch down.
+# The environment before lamina's import: lamina sets GOMP_SPINCOUNT and
+# OPENBLAS_THREAD_TIMEOUT (setdefault) when it loads, which would leak into the peers'
+# subprocesses and change their threading.
 ORIG_ENV = dict(os.environ)
 HERE = os.path.dirname(os.path.abspath(__file__))
 MNIST_DIR = "/work/shared/datasets/mnist"
@@ -469,10 +470,10 @@ def main() -> None:
     print(f"NumPy {np.__version__}; lamina BLAS: {_core.blas_config()}")
     print("threads: " + ", ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in
                                   ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                   "OMP_WAIT_POLICY")) +
-          " in lamina's process\n         (lamina's import sets OMP_WAIT_POLICY=PASSIVE unless "
-          f"set); the peers get the environment as it was before (OMP_WAIT_POLICY="
-          f"{ORIG_ENV.get('OMP_WAIT_POLICY', '(unset)')})")
+                                   "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")) +
+          " in lamina's process\n         (lamina's import sets GOMP_SPINCOUNT=10000 unless "
+          "OMP_WAIT_POLICY or it is set); the peers get the environment as it was before "
+          f"(GOMP_SPINCOUNT={ORIG_ENV.get('GOMP_SPINCOUNT', '(unset)')})")
     print(f"PyTorch: {torch_python or 'not installed (skipped)'} (subprocess); "
           f"Keras 3/JAX: {keras_python or 'not found (skipped)'} (subprocess, KERAS_BACKEND=jax)")
     print("ratio lamina / X = lamina's time / X's time (below 1.0: lamina faster). Epochs: "
@@ -507,6 +508,9 @@ def main() -> None:
             print(f"\n[mlp] MLP 784-512-256-10, Adam, batch {MLP_BATCH}, {n:,} samples = "
                   f"{steps} steps (one epoch)")
             rate, rate_big = sgemm_step_rate(MLP_UNITS, MLP_BATCH, plan["repeats"])
+            # NumPy's OpenBLAS workers spin for ~0.1 s after its last call (its timeout was
+            # read before lamina's import shortened it): let them go idle before timing.
+            time.sleep(1.0)
             flops_epoch = 3 * 2.0 * n * sum(a * b for a, b in zip(MLP_UNITS[:-1], MLP_UNITS[1:]))
             res_l = run_keras_style(lamina, "mlp", arrays, plan)
             res_t, res_k = peers("mlp")

@@ -24,5 +24,7 @@ NB_MODULE(_core, m) {
   lamina::bind_runtime(m);
   m.def("blas_config", []() { return std::string(scipy_openblas_get_config()); },
         "The OpenBLAS build lamina's matmul calls into.");
-  m.def("set_blas_threads", [](int n) { scipy_openblas_set_num_threads(n); });
+  m.def("set_blas_threads", [](int n) { scipy_openblas_set_num_threads(n); },
+        "OpenBLAS's own thread count (1 from import: lamina splits large products over its "
+        "OpenMP threads, whose number OMP_NUM_THREADS sets). For experiments.");
 }

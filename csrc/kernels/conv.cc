@@ -25,6 +25,7 @@
 #include <omp.h>
 
 #include "common.h"
+#include "kernels/matmul.h"
 
 namespace lamina {
 namespace {
@@ -34,15 +35,11 @@ constexpr int64_t kPartialBytes = 32 << 20;  // the most per-chunk filter gradie
 
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
           const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  scipy_cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    (blasint)M, (blasint)N, (blasint)K, 1.0f, A, (blasint)lda, B, (blasint)ldb,
-                    beta, C, (blasint)ldc);
+  kernels::blas_gemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
           const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
-  scipy_cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    (blasint)M, (blasint)N, (blasint)K, 1.0, A, (blasint)lda, B, (blasint)ldb,
-                    beta, C, (blasint)ldc);
+  kernels::blas_gemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 // The geometry of one convolution, spatial dims padded to 3 (leading 1s).

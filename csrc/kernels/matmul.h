@@ -17,4 +17,15 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
           const double* B, int64_t ldb, double* C, int64_t ldc);
 
+// Sets OpenBLAS to one thread: lamina splits large products over its own OpenMP
+// threads (called once when the module loads).
+void init_blas();
+
+// C = op(A) @ op(B) + beta C through BLAS (no small-matrix kernels), large products
+// split across lamina's OpenMP threads, each running a single-threaded BLAS call.
+void blas_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+               const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+void blas_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, int64_t lda,
+               const double* B, int64_t ldb, double beta, double* C, int64_t ldc);
+
 }  // namespace lamina::kernels

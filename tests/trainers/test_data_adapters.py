@@ -10,6 +10,7 @@ import lamina
 from lamina.trainers.data_adapters import get_data_adapter
 from lamina.trainers.data_adapters.data_adapter_utils import (
     class_weight_to_sample_weights, train_validation_split, unpack_x_y_sample_weight)
+from lamina.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 from lamina.utils import PyDataset
 
 
@@ -130,3 +131,22 @@ def test_unpack():
     assert unpack_x_y_sample_weight(1) == (1, None, None)
     with pytest.raises(ValueError, match="found a tuple of 4"):
         unpack_x_y_sample_weight((1, 2, 3, 4))
+
+
+def test_contiguous_arrays_are_read_in_place_through_read_only_views():
+    x = np.arange(24, dtype="float32").reshape(12, 2)
+    adapter = ArrayDataAdapter(x, None, batch_size=4)
+    held = adapter.source_batch()[0]._value
+    assert np.shares_memory(held, x) and not held.flags.writeable
+    assert x.flags.writeable  # the caller's array is untouched
+    x2 = np.asfortranarray(x)  # not C-contiguous: copied
+    assert not np.shares_memory(ArrayDataAdapter(x2, None).source_batch()[0]._value, x2)
+
+
+def test_nan_check_in_one_pass_still_finds_nan_and_accepts_infinities():
+    x = np.zeros((10, 3), "float32")
+    x[2, 1], x[5, 0] = np.inf, -np.inf  # their sum is NaN: the exact test must decide
+    ArrayDataAdapter(x, None)
+    x[7, 2] = np.nan
+    with pytest.raises(ValueError, match="contains NaN"):
+        ArrayDataAdapter(x, None)

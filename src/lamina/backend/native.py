@@ -10,12 +10,18 @@ from __future__ import annotations
 import ctypes
 import os
 
-# OpenMP threads in our kernels and OpenBLAS's own threads share the cores:
-# idle OpenMP workers should sleep rather than spin (unless the user chose).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# OpenBLAS workers spin for 2**28 cycles after each call by default, stealing the
-# cores our OpenMP kernels want next; 2**10 lets them sleep almost at once. Measured
-# on a matmul + exp step, 2 cores: 1.50-1.72 ms -> 1.10-1.32 ms (best of 30, 3 runs).
+# Every parallel kernel, large matrix products included (OpenBLAS runs one thread per
+# block, see kernels/matmul.cc), runs on one OpenMP pool. Its idle workers spin
+# about half a millisecond (10,000 pauses) before sleeping: long enough to bridge
+# the gaps between the kernels of a step, so a parallel region costs no wake-up
+# (on this VM a sleeping core takes ~3 us to ~125 us to wake), short enough not to
+# hold a core after the work ends. MLP 784-512-256-10 step, 2 cores: 2.19 ms with
+# OMP_WAIT_POLICY=PASSIVE, 1.88 ms at 2,000 spins, 1.71 ms at 10,000 and at
+# 1,000,000. A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+# OpenBLAS's own workers (unused: it runs single-threaded) would spin for 2**28
+# cycles after a call; should a caller raise its thread count, let them sleep soon.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "10")
 
 
