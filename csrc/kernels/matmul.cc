@@ -179,10 +179,50 @@ constexpr int64_t kSmallGemmMax = int64_t(1) << 18;
 constexpr int64_t kSmallGemvMax = int64_t(1) << 17;
 #endif
 
+// Large products run on lamina's OpenMP threads, each calling a single-threaded BLAS
+// on its block of C (rows or columns), instead of on OpenBLAS's own thread pool: one
+// pool for every kernel, whose workers spin briefly between parallel regions
+// (backend/native.py sets GOMP_SPINCOUNT), so the hand-offs between a gemm and the
+// elementwise, reduction and optimizer kernels around it cost no wake-up. MLP
+// 784-512-256-10 training step, batch 128, 2 cores: 2.19 -> 1.71 ms. Each block is an
+// ordinary BLAS call on a sub-matrix, so a product's results depend only on its
+// shape and the thread count.
+constexpr double kSplitMin = double(1 << 21);  // multiply-adds: below, one thread
+
+// Calls part(lo, hi) for blocks of [0, extent) in multiples of `unit`, one per thread
+// (the same block for the same thread every time), when `worth` and no parallel
+// region is active; else part(0, extent).
+template <class Part>
+void split(int64_t extent, int64_t unit, bool worth, Part&& part) {
+  const int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (nt < 2 || !worth || extent < 2 * unit) {
+    part(int64_t(0), extent);
+    return;
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num(), n = omp_get_num_threads();
+    const int64_t units = (extent + unit - 1) / unit;
+    const int64_t lo = std::min(extent, units * t / n * unit);
+    const int64_t hi = std::min(extent, units * (t + 1) / n * unit);
+    if (hi > lo) part(lo, hi);
+  }
+}
+
 // M == 1 or N == 1 through the direct gemv kernels; false leaves it to BLAS.
+// Matrices from this many elements (256 KB of float32) are split across the threads
+// by output blocks: each core then reads its part of the matrix from its own L2 on
+// every call (a one-sample forward pass reads the same weights again and again), and
+// each output is the same FMA chain as unsplit. 1x784 @ 784x512 + 1x512 @ 512x256
+// (2.1 MB, more than one core's 2 MB L2): ~38 -> ~15 us on two cores.
+constexpr int64_t kSplitGemv = int64_t(1) << 16;
+
 bool small_gemv(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
                 const float* B, int64_t ldb, float* C, int64_t ldc) {
-  if ((M != 1 && N != 1) || K * std::max(M, N) > kSmallGemvMax) return false;
+  if (M != 1 && N != 1) return false;
+  const int64_t size = K * std::max(M, N);
+  const bool par = size >= kSplitGemv && M != N && !omp_in_parallel() && omp_get_max_threads() > 1;
+  if (size > kSmallGemvMax * (par ? omp_get_max_threads() : 1)) return false;
   // Dot products shorter than a vector are mostly the horizontal sum: OpenBLAS's are
   // faster (1 x 1 @ (64 x 1)^T: 0.12 us against 0.02).
   const bool dots = M == 1 ? N == 1 || tb : !ta;
@@ -193,11 +233,15 @@ bool small_gemv(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* 
     else if (inc_a == 1) gemv_dots(1, K, B, inc_b, A, K, C, 1);
     else return false;
   } else if (M == 1) {  // c = a @ op(B): stream B's rows (K x N), or dot with them (N x K)
-    if (tb) gemv_dots(N, K, A, inc_a, B, ldb, C, 1);
-    else gemv_rows(N, K, A, inc_a, B, ldb, C, 1);
+    split(N, 16, par, [&](int64_t lo, int64_t hi) {
+      if (tb) gemv_dots(hi - lo, K, A, inc_a, B + lo * ldb, ldb, C + lo, 1);
+      else gemv_rows(hi - lo, K, A, inc_a, B + lo, ldb, C + lo, 1);
+    });
   } else {  // c = op(A) @ b, into C's column
-    if (ta) gemv_rows(M, K, B, inc_b, A, lda, C, ldc);
-    else gemv_dots(M, K, B, inc_b, A, lda, C, ldc);
+    split(M, 16, par, [&](int64_t lo, int64_t hi) {
+      if (ta) gemv_rows(hi - lo, K, B, inc_b, A + lo, lda, C + lo * ldc, ldc);
+      else gemv_dots(hi - lo, K, B, inc_b, A + lo * lda, lda, C + lo * ldc, ldc);
+    });
   }
   return true;
 }
@@ -215,45 +259,16 @@ void blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const double* A, in
                     C, (blasint)ldc);
 }
 
-// Large products run on lamina's OpenMP threads, each calling a single-threaded BLAS
-// on its block of C (rows or columns), instead of on OpenBLAS's own thread pool: one
-// pool for every kernel, whose workers spin briefly between parallel regions
-// (backend/native.py sets GOMP_SPINCOUNT), so the hand-offs between a gemm and the
-// elementwise, reduction and optimizer kernels around it cost no wake-up. MLP
-// 784-512-256-10 training step, batch 128, 2 cores: 2.19 -> 1.71 ms. Each block is an
-// ordinary BLAS call on a sub-matrix, so a product's results depend only on its
-// shape and the thread count.
-constexpr double kSplitMin = double(1 << 21);  // multiply-adds: below, one thread
-
-// Calls part(lo, hi) for blocks of [0, extent) in multiples of `unit`, one per thread,
-// when `work` is large enough and no parallel region is active; else part(0, extent).
-template <class Part>
-void split(int64_t extent, int64_t unit, double work, Part&& part) {
-  const int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
-  if (nt < 2 || work < kSplitMin || extent < 2 * unit) {
-    part(int64_t(0), extent);
-    return;
-  }
-#pragma omp parallel num_threads(nt)
-  {
-    const int t = omp_get_thread_num(), n = omp_get_num_threads();
-    const int64_t units = (extent + unit - 1) / unit;
-    const int64_t lo = std::min(extent, units * t / n * unit);
-    const int64_t hi = std::min(extent, units * (t + 1) / n * unit);
-    if (hi > lo) part(lo, hi);
-  }
-}
-
 template <class T>
 void split_blas(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A, int64_t lda,
                 const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   const double work = double(M) * double(N) * double(K);
   if (N >= M) {  // blocks of columns: op(B)'s columns and C's
-    split(N, 16, work, [&](int64_t lo, int64_t hi) {
+    split(N, 16, work >= kSplitMin, [&](int64_t lo, int64_t hi) {
       blas(ta, tb, M, hi - lo, K, A, lda, tb ? B + lo * ldb : B + lo, ldb, beta, C + lo, ldc);
     });
   } else {  // blocks of rows: op(A)'s rows and C's
-    split(M, 8, work, [&](int64_t lo, int64_t hi) {
+    split(M, 8, work >= kSplitMin, [&](int64_t lo, int64_t hi) {
       blas(ta, tb, hi - lo, N, K, ta ? A + lo : A + lo * lda, lda, B, ldb, beta, C + lo * ldc, ldc);
     });
   }
@@ -264,13 +279,13 @@ template <class T, class Gemv>
 bool split_gemv(Gemv gemv, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* A,
                 int64_t lda, const T* B, int64_t ldb, T* C, int64_t ldc) {
   if (M != 1 && N != 1) return false;
-  const double work = double(M) * double(N) * double(K) * 4;  // memory-bound: worth more
+  const bool worth = double(M) * double(N) * double(K) >= double(kSplitGemv);
   if (M == 1) {
-    split(N, 16, work, [&](int64_t lo, int64_t hi) {
+    split(N, 16, worth, [&](int64_t lo, int64_t hi) {
       try_gemv<T>(gemv, ta, tb, 1, hi - lo, K, A, lda, tb ? B + lo * ldb : B + lo, ldb, C + lo, ldc);
     });
   } else {
-    split(M, 16, work, [&](int64_t lo, int64_t hi) {
+    split(M, 16, worth, [&](int64_t lo, int64_t hi) {
       try_gemv<T>(gemv, ta, tb, hi - lo, 1, K, ta ? A + lo : A + lo * lda, lda, B, ldb,
                   C + lo * ldc, ldc);
     });
