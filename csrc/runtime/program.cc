@@ -680,6 +680,14 @@ void Program::run_steps(nb::handle externals, nb::handle streams_h, int64_t n_st
           throw;
         }
         released = PyEval_SaveThread();
+      } else if (step > 0 && step % 64 == 0) {
+        // No prologue runs Python (whose eval loop would raise KeyboardInterrupt):
+        // look at pending signals now and then, so Ctrl-C stops a long evaluate.
+        PyEval_RestoreThread(released);
+        released = nullptr;
+        const bool interrupted = PyErr_CheckSignals() != 0;
+        released = PyEval_SaveThread();
+        if (interrupted) throw PythonErrorPending();
       }
       ctx.scalars = scal.data();
       for (const Stream& st : streams) {

@@ -155,3 +155,22 @@ def test_an_output_stream_may_not_alias_an_input_source(rng):
     with pytest.raises(ValueError):
         prog.run_steps([np.empty((2, 3), "f4"), np.ones((3, 4), "f4"), buf[:2]],
                        [(0, xs, None, 0, False), (2, buf, None, 0, True)], 3)
+
+
+def test_a_long_run_without_a_prologue_stops_on_ctrl_c(rng):
+    import _thread
+    import threading
+
+    prog = _affine_program()
+    xs = rng.standard_normal((2, 3)).astype("float32")
+    w = rng.standard_normal((3, 4)).astype("float32")
+    done = np.zeros(1, np.int64)
+    n_steps = 10 ** 9  # minutes of steps: only the interrupt can end it in time
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):  # nothing streamed: the same batch each step
+            prog.run_steps([xs, w, np.empty((2, 4), "f4")], [], n_steps, None, done)
+    finally:
+        timer.cancel()
+    assert 0 < done[0] < n_steps

@@ -197,3 +197,18 @@ def test_grouped_predict_equals_one_call_per_step(count_grouped_calls):
     assert cb.ends[0][1] == [(30, 2), (30, 1)]  # the group's outputs, stacked
     for a, b in zip(spe, single):
         np.testing.assert_array_equal(a, b)
+
+
+def test_steps_per_epoch_beyond_the_data_wraps_around_the_same_grouped(count_grouped_calls):
+    x, y, _ = _data(n=64)
+    results = []
+    for cbs in ([EveryBatch()], []):
+        model = _model()
+        np.random.seed(5)
+        history = model.fit(x, y, batch_size=16, steps_per_epoch=7, epochs=2, verbose=0,
+                            callbacks=cbs)
+        results.append((history.history, [v.numpy() for v in model.variables]))
+    assert count_grouped_calls  # the second fit grouped its steps
+    assert results[0][0] == results[1][0]
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)
