@@ -105,6 +105,26 @@ View view_of(nb::handle h, const char* op, const char* arg) {
   return v;
 }
 
+bool overlaps(const View& a, const View& b) {
+  const size_t bytes_a = (size_t)a.size * dtype_size(a.dtype);
+  const size_t bytes_b = (size_t)b.size * dtype_size(b.dtype);
+  if (!bytes_a || !bytes_b) return false;
+  return a.data < b.data + bytes_b && b.data < a.data + bytes_a;
+}
+
+nb::object out_array(nb::handle out, DType dt, const Shape& shape, View* v, const char* op,
+                     std::initializer_list<const View*> inputs) {
+  if (out.is_none()) return new_array(dt, shape, v);
+  *v = view_of(out, op, "out");
+  if (v->dtype != dt || v->shape != shape)
+    fail_value(std::string(op) + ": out has dtype " + dtype_name(v->dtype) + " and shape " +
+               shape_str(v->shape) + ", expected " + dtype_name(dt) + " and " + shape_str(shape));
+  if (!PyArray_ISWRITEABLE(v->arr)) fail_value(std::string(op) + ": out is read-only");
+  for (const View* in : inputs)
+    if (overlaps(*v, *in)) fail_value(std::string(op) + ": out shares memory with an input");
+  return nb::borrow(out);
+}
+
 nb::object new_array(DType dt, const Shape& shape, View* out) {
   std::vector<npy_intp> dims(shape.begin(), shape.end());
   for (int64_t d : shape)

@@ -12,6 +12,7 @@
 #include <numpy/arrayobject.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,15 @@ View view_of(nb::handle h, const char* op, const char* arg = "x");
 
 // Allocates a new C-contiguous array; returns an owning reference and fills `out`.
 nb::object new_array(DType dt, const Shape& shape, View* out);
+
+// Whether two views' bytes overlap.
+bool overlaps(const View& a, const View& b);
+
+// A kernel's result array: a new one when `out` is None, else `out` itself, checked
+// (C-contiguous, aligned, writeable, of dtype `dt` and `shape`, sharing no memory with
+// `inputs`); `op` names the caller in errors. Fills `v`.
+nb::object out_array(nb::handle out, DType dt, const Shape& shape, View* v, const char* op,
+                     std::initializer_list<const View*> inputs);
 
 std::string shape_str(const Shape& s);
 [[noreturn]] void fail_value(const std::string& msg);

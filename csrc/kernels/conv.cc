@@ -418,6 +418,188 @@ void backprop_filter_direct(const T* x, const T* dy, T* dw, const Geom& g) {
   }
 }
 
+// ------------------------------------- few inputs per output (2-D, G == 1)
+// A first layer on grey or RGB images (taps * C <= kFewK, e.g. 3x3 on 1 or 3 channels):
+// im2col + gemm with K = 9 spends its time copying and packing. These kernels keep
+// the accumulators in vector registers instead: the forward pass holds up to 4 x 16
+// outputs of one position over its taps and channels; the filter gradient holds 1-4
+// vectors of one (tap, channel)'s filter row over one image's positions. Sums run in
+// the same order for every thread count (images in fixed chunks, added in order).
+constexpr int64_t kFewK = 27;
+
+template <class T>
+bool few_inputs_2d(const Geom& g) {
+  constexpr int64_t V = 64 / sizeof(T);
+  return g.G == 1 && g.k[0] == 1 && g.in[0] == 1 && g.out[0] == 1 && g.taps > 1 &&
+         g.taps * g.C <= kFewK && g.F % V == 0;
+}
+
+// The output rows [lo, hi) whose tap at offset k (stride s, pad p, dilation d) lands
+// in an input of n rows.
+inline void valid_range(int64_t out, int64_t n, int64_t s, int64_t p, int64_t d, int64_t k,
+                        int64_t* lo, int64_t* hi) {
+  const int64_t off = k * d - p;  // input row = o * s + off
+  *lo = off >= 0 ? 0 : (-off + s - 1) / s;
+  *hi = std::min(out, n - off > 0 ? (n - off + s - 1) / s : int64_t(0));
+  if (*hi < *lo) *hi = *lo;
+}
+
+template <class T, int NB>
+inline void few_inputs_position(const T* xn, const T* w, T* yo, const Geom& g, int64_t oh,
+                                int64_t ow, int64_t fb) {
+  constexpr int V = 64 / sizeof(T);
+  const int64_t C = g.C, F = g.F;
+  T acc[NB][V] = {};
+  for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+    const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+    if (ih < 0 || ih >= g.in[1]) continue;
+    for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+      const int64_t iw = ow * g.s[2] - g.p[2] + kw * g.d[2];
+      if (iw < 0 || iw >= g.in[2]) continue;
+      const T* xi = xn + (ih * g.in[2] + iw) * C;
+      const T* wt = w + (kh * g.k[2] + kw) * C * F + fb;
+      for (int64_t c = 0; c < C; ++c) {
+        const T xv = xi[c];
+        const T* wc = wt + c * F;
+        for (int b = 0; b < NB; ++b)
+#pragma omp simd
+          for (int m = 0; m < V; ++m) acc[b][m] += xv * wc[b * V + m];
+      }
+    }
+  }
+  for (int b = 0; b < NB; ++b)
+#pragma omp simd
+    for (int m = 0; m < V; ++m) yo[fb + b * V + m] = acc[b][m];
+}
+
+// Four neighbouring positions at once (every tap inside the input): four times the
+// independent FMA chains, so the core overlaps them instead of waiting on each.
+template <class T, int NB>
+inline void few_inputs_4positions(const T* xn, const T* w, T* yo, const Geom& g, int64_t oh,
+                                  int64_t ow, int64_t fb) {
+  constexpr int V = 64 / sizeof(T);
+  const int64_t C = g.C, F = g.F, sx = g.s[2] * C;
+  T acc[4][NB][V] = {};
+  for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+    const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+    for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+      const int64_t iw = ow * g.s[2] - g.p[2] + kw * g.d[2];
+      const T* xi = xn + (ih * g.in[2] + iw) * C;
+      const T* wt = w + (kh * g.k[2] + kw) * C * F + fb;
+      for (int64_t c = 0; c < C; ++c) {
+        const T* wc = wt + c * F;
+        for (int q = 0; q < 4; ++q) {
+          const T xv = xi[q * sx + c];
+          for (int b = 0; b < NB; ++b)
+#pragma omp simd
+            for (int m = 0; m < V; ++m) acc[q][b][m] += xv * wc[b * V + m];
+        }
+      }
+    }
+  }
+  for (int q = 0; q < 4; ++q)
+    for (int b = 0; b < NB; ++b)
+#pragma omp simd
+      for (int m = 0; m < V; ++m) yo[q * F + fb + b * V + m] = acc[q][b][m];
+}
+
+template <class T>
+void forward_few_inputs(const T* x, const T* w, T* y, const Geom& g) {
+  constexpr int64_t V = 64 / sizeof(T);
+  const int64_t F = g.F;
+  const bool par = g.N * g.P_out * F * g.taps >= kParallelGrain;
+#pragma omp parallel for collapse(2) schedule(static) if (par)
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+      const T* xn = x + n * g.P_in * g.C;
+      // Positions whose taps are all inside: rows [rh0, rh1), columns [rw0, rw1).
+      int64_t rh0, rh1, rw0, rw1, lo, hi;
+      valid_range(g.out[1], g.in[1], g.s[1], g.p[1], g.d[1], 0, &rh0, &rh1);
+      valid_range(g.out[1], g.in[1], g.s[1], g.p[1], g.d[1], g.k[1] - 1, &lo, &hi);
+      rh0 = std::max(rh0, lo), rh1 = std::min(rh1, hi);
+      valid_range(g.out[2], g.in[2], g.s[2], g.p[2], g.d[2], 0, &rw0, &rw1);
+      valid_range(g.out[2], g.in[2], g.s[2], g.p[2], g.d[2], g.k[2] - 1, &lo, &hi);
+      rw0 = std::max(rw0, lo), rw1 = std::min(rw1, hi);
+      for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+        T* yo = y + (n * g.P_out + oh * g.out[2] + ow) * F;
+        if (oh >= rh0 && oh < rh1 && ow >= rw0 && ow + 4 <= rw1) {
+          int64_t fb = 0;
+          for (; fb + 2 * V <= F; fb += 2 * V) few_inputs_4positions<T, 2>(xn, w, yo, g, oh, ow, fb);
+          for (; fb < F; fb += V) few_inputs_4positions<T, 1>(xn, w, yo, g, oh, ow, fb);
+          ow += 3;
+          continue;
+        }
+        int64_t fb = 0;
+        for (; fb + 4 * V <= F; fb += 4 * V) few_inputs_position<T, 4>(xn, w, yo, g, oh, ow, fb);
+        for (; fb + 2 * V <= F; fb += 2 * V) few_inputs_position<T, 2>(xn, w, yo, g, oh, ow, fb);
+        for (; fb < F; fb += V) few_inputs_position<T, 1>(xn, w, yo, g, oh, ow, fb);
+      }
+    }
+}
+
+// acc[0:NB*V] += sum over image n's positions of x[tap-shifted position, c] * dy[position, fb:].
+template <class T, int NB>
+inline void few_inputs_filter_row(const T* xn, const T* dyn, T* acc, const Geom& g, int64_t kh,
+                                  int64_t kw, int64_t c, int64_t fb) {
+  constexpr int V = 64 / sizeof(T);
+  const int64_t C = g.C, F = g.F;
+  int64_t oh0, oh1, ow0, ow1;
+  valid_range(g.out[1], g.in[1], g.s[1], g.p[1], g.d[1], kh, &oh0, &oh1);
+  valid_range(g.out[2], g.in[2], g.s[2], g.p[2], g.d[2], kw, &ow0, &ow1);
+  T a[NB][V] = {};
+  for (int64_t oh = oh0; oh < oh1; ++oh) {
+    const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+    const T* xr = xn + ih * g.in[2] * C + c;
+    const T* dr = dyn + oh * g.out[2] * F + fb;
+    for (int64_t ow = ow0; ow < ow1; ++ow) {
+      const T xv = xr[(ow * g.s[2] - g.p[2] + kw * g.d[2]) * C];
+      const T* d = dr + ow * F;
+      for (int b = 0; b < NB; ++b)
+#pragma omp simd
+        for (int m = 0; m < V; ++m) a[b][m] += xv * d[b * V + m];
+    }
+  }
+  for (int b = 0; b < NB; ++b)
+#pragma omp simd
+    for (int m = 0; m < V; ++m) acc[b * V + m] += a[b][m];
+}
+
+template <class T>
+void backprop_filter_few_inputs(const T* x, const T* dy, T* dw, const Geom& g) {
+  constexpr int64_t V = 64 / sizeof(T);
+  const int64_t C = g.C, F = g.F, W = g.taps * C * F;
+  // Fixed chunks of images (independent of the thread count), summed in order.
+  const int64_t nchunks = std::min<int64_t>(g.N, 32);
+  const int64_t per = (g.N + nchunks - 1) / nchunks;
+  std::vector<T> part((size_t)(nchunks * W), T(0));
+  const bool par = g.N * g.P_out * F * g.taps >= kParallelGrain;
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+  for (int64_t ch = 0; ch < nchunks; ++ch) {
+    T* acc = part.data() + ch * W;
+    for (int64_t n = ch * per; n < std::min(g.N, (ch + 1) * per); ++n) {
+      const T* xn = x + n * g.P_in * C;
+      const T* dyn = dy + n * g.P_out * F;
+      for (int64_t kh = 0; kh < g.k[1]; ++kh)
+        for (int64_t kw = 0; kw < g.k[2]; ++kw)
+          for (int64_t c = 0; c < C; ++c) {
+            T* row = acc + ((kh * g.k[2] + kw) * C + c) * F;
+            int64_t fb = 0;
+            for (; fb + 4 * V <= F; fb += 4 * V)
+              few_inputs_filter_row<T, 4>(xn, dyn, row + fb, g, kh, kw, c, fb);
+            for (; fb + 2 * V <= F; fb += 2 * V)
+              few_inputs_filter_row<T, 2>(xn, dyn, row + fb, g, kh, kw, c, fb);
+            for (; fb < F; fb += V) few_inputs_filter_row<T, 1>(xn, dyn, row + fb, g, kh, kw, c, fb);
+          }
+    }
+  }
+  std::copy(part.begin(), part.begin() + W, dw);
+  for (int64_t ch = 1; ch < nchunks; ++ch) {
+    const T* a = part.data() + ch * W;
+#pragma omp simd
+    for (int64_t i = 0; i < W; ++i) dw[i] += a[i];
+  }
+}
+
 // ---------------------------------------------------------------- bindings
 std::string desc2(const char* a, const View& va, const char* b, const View& vb) {
   return std::string(a) + " " + shape_str(va.shape) + " and " + b + " " + shape_str(vb.shape);
@@ -455,7 +637,7 @@ bool big(const Geom& g) { return g.N * g.P_out * g.F * g.taps * g.Cg >= kParalle
 // y = conv(x, w); `out` gives the output's spatial sizes, `pad_lo` the padding
 // before each spatial dimension (the padding after is implied by `out`).
 nb::object conv(nb::handle xh, nb::handle wh, nb::handle strides, nb::handle dilation,
-                nb::handle pad_lo, nb::handle outh, int64_t groups) {
+                nb::handle pad_lo, nb::handle outh, int64_t groups, nb::handle outa) {
   const char* op = "conv";
   View x = view_of(xh, op, "inputs"), w = view_of(wh, op, "kernel");
   check_pair(x, w, op, "inputs", "kernel");
@@ -473,13 +655,14 @@ nb::object conv(nb::handle xh, nb::handle wh, nb::handle strides, nb::handle dil
   ys.insert(ys.end(), out.begin(), out.end());
   ys.push_back(g.F);
   View y;
-  nb::object res = new_array(x.dtype, ys, &y);
+  nb::object res = out_array(outa, x.dtype, ys, &y, op, {&x, &w});
   if (y.size == 0) return res;
   GilRelease nogil(big(g));
   dispatch_all(x.dtype, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       if (g.Cg == 1 && g.G > 1) forward_direct(x.ptr<T>(), w.ptr<T>(), y.ptr<T>(), g);
+      else if (few_inputs_2d<T>(g)) forward_few_inputs(x.ptr<T>(), w.ptr<T>(), y.ptr<T>(), g);
       else forward_gemm(x.ptr<T>(), w.ptr<T>(), y.ptr<T>(), g);
     }
   });
@@ -488,7 +671,8 @@ nb::object conv(nb::handle xh, nb::handle wh, nb::handle strides, nb::handle dil
 
 // dx = the gradient of conv w.r.t. its input of spatial size `in`, given dy.
 nb::object conv_backprop_input(nb::handle dyh, nb::handle wh, nb::handle inh, nb::handle strides,
-                               nb::handle dilation, nb::handle pad_lo, int64_t groups) {
+                               nb::handle dilation, nb::handle pad_lo, int64_t groups,
+                               nb::handle outa) {
   const char* op = "conv_backprop_input";
   View dy = view_of(dyh, op, "output_gradient"), w = view_of(wh, op, "kernel");
   check_pair(dy, w, op, "output_gradient", "kernel");
@@ -509,7 +693,7 @@ nb::object conv_backprop_input(nb::handle dyh, nb::handle wh, nb::handle inh, nb
   xs.insert(xs.end(), in.begin(), in.end());
   xs.push_back(g.C);
   View dx;
-  nb::object res = new_array(dy.dtype, xs, &dx);
+  nb::object res = out_array(outa, dy.dtype, xs, &dx, op, {&dy, &w});
   if (dx.size == 0) return res;
   GilRelease nogil(big(g));
   dispatch_all(dy.dtype, [&](auto tag) {
@@ -525,7 +709,8 @@ nb::object conv_backprop_input(nb::handle dyh, nb::handle wh, nb::handle inh, nb
 
 // dw = the gradient of conv w.r.t. its kernel of spatial size `ksize`, given x and dy.
 nb::object conv_backprop_filter(nb::handle xh, nb::handle dyh, nb::handle kh, nb::handle strides,
-                                nb::handle dilation, nb::handle pad_lo, int64_t groups) {
+                                nb::handle dilation, nb::handle pad_lo, int64_t groups,
+                                nb::handle outa) {
   const char* op = "conv_backprop_filter";
   View x = view_of(xh, op, "inputs"), dy = view_of(dyh, op, "output_gradient");
   check_pair(x, dy, op, "inputs", "output_gradient");
@@ -548,7 +733,7 @@ nb::object conv_backprop_filter(nb::handle xh, nb::handle dyh, nb::handle kh, nb
   ws.push_back(g.Cg);
   ws.push_back(g.F);
   View dw;
-  nb::object res = new_array(x.dtype, ws, &dw);
+  nb::object res = out_array(outa, x.dtype, ws, &dw, op, {&x, &dy});
   if (dw.size == 0) return res;
   GilRelease nogil(big(g));
   dispatch_all(x.dtype, [&](auto tag) {
@@ -556,6 +741,7 @@ nb::object conv_backprop_filter(nb::handle xh, nb::handle dyh, nb::handle kh, nb
     if constexpr (std::is_floating_point_v<T>) {
       if (g.N == 0 || g.P_out == 0) { std::fill(dw.ptr<T>(), dw.ptr<T>() + dw.size, T(0)); return; }
       if (g.Cg == 1 && g.G > 1) backprop_filter_direct(x.ptr<T>(), dy.ptr<T>(), dw.ptr<T>(), g);
+      else if (few_inputs_2d<T>(g)) backprop_filter_few_inputs(x.ptr<T>(), dy.ptr<T>(), dw.ptr<T>(), g);
       else backprop_filter_gemm(x.ptr<T>(), dy.ptr<T>(), dw.ptr<T>(), g);
     }
   });
@@ -567,15 +753,17 @@ nb::object conv_backprop_filter(nb::handle xh, nb::handle dyh, nb::handle kh, nb
 void bind_conv(nb::module_& m) {
   m.def("conv", &conv, nb::arg("inputs"), nb::arg("kernel"), nb::arg("strides"),
         nb::arg("dilation_rate"), nb::arg("pad_lo"), nb::arg("out_size"), nb::arg("groups") = 1,
-        "Channels-last N-d convolution (cross-correlation) with explicit geometry.");
+        nb::arg("out").none() = nb::none(),
+        "Channels-last N-d convolution (cross-correlation) with explicit geometry; `out`: "
+        "an array to write the result into (the compiled executor's arena) instead of a new one.");
   m.def("conv_backprop_input", &conv_backprop_input, nb::arg("output_gradient"),
         nb::arg("kernel"), nb::arg("in_size"), nb::arg("strides"), nb::arg("dilation_rate"),
-        nb::arg("pad_lo"), nb::arg("groups") = 1,
+        nb::arg("pad_lo"), nb::arg("groups") = 1, nb::arg("out").none() = nb::none(),
         "The gradient of conv w.r.t. its input (also: transposed convolution).");
   m.def("conv_backprop_filter", &conv_backprop_filter, nb::arg("inputs"),
         nb::arg("output_gradient"), nb::arg("kernel_size"), nb::arg("strides"),
         nb::arg("dilation_rate"), nb::arg("pad_lo"), nb::arg("groups") = 1,
-        "The gradient of conv w.r.t. its kernel.");
+        nb::arg("out").none() = nb::none(), "The gradient of conv w.r.t. its kernel.");
 }
 
 }  // namespace lamina

@@ -51,13 +51,6 @@ struct Update {
   }
 };
 
-bool overlaps(const View& a, const View& b) {
-  const size_t bytes_a = (size_t)a.size * dtype_size(a.dtype);
-  const size_t bytes_b = (size_t)b.size * dtype_size(b.dtype);
-  if (!bytes_a || !bytes_b) return false;
-  return a.data < b.data + bytes_b && b.data < a.data + bytes_a;
-}
-
 Update prepare(const char* op, nb::handle grad, nb::handle state, nb::handle out,
                size_t min_state, size_t max_state) {
   Update u;

@@ -365,14 +365,14 @@ void check_matches(const View& x, const View& g, const Shape& out, const char* o
 }
 
 nb::object pool(nb::handle xh, nb::handle poolh, nb::handle strides, nb::handle pad_lo,
-                nb::handle outh, bool is_max) {
+                nb::handle outh, bool is_max, nb::handle outa) {
   const char* op = is_max ? "max_pool" : "average_pool";
   View x = view_of(xh, op, "inputs");
   PoolGeom g = make_geom(x, op, "inputs", poolh, strides, pad_lo);
   Shape out = ints(outh, op, "output size", x.ndim() - 2);
   set_sizes(g, spatial(x), out, op);
   View y;
-  nb::object res = new_array(x.dtype, full(g.N, out, g.C), &y);
+  nb::object res = out_array(outa, x.dtype, full(g.N, out, g.C), &y, op, {&x});
   if (y.size == 0) return res;
   GilRelease nogil(big(g));
   dispatch_all(x.dtype, [&](auto tag) {
@@ -386,7 +386,7 @@ nb::object pool(nb::handle xh, nb::handle poolh, nb::handle strides, nb::handle 
 }
 
 nb::object max_pool_backward(nb::handle xh, nb::handle dyh, nb::handle poolh, nb::handle strides,
-                             nb::handle pad_lo) {
+                             nb::handle pad_lo, nb::handle outa) {
   const char* op = "max_pool_backward";
   View x = view_of(xh, op, "inputs"), dy = view_of(dyh, op, "output_gradient");
   same_dtype(x, dy, op);
@@ -396,7 +396,7 @@ nb::object max_pool_backward(nb::handle xh, nb::handle dyh, nb::handle poolh, nb
   check_matches(x, dy, out, op);
   set_sizes(g, spatial(x), out, op);
   View dx;
-  nb::object res = new_array(x.dtype, x.shape, &dx);
+  nb::object res = out_array(outa, x.dtype, x.shape, &dx, op, {&x, &dy});
   if (dx.size == 0) return res;
   GilRelease nogil(big(g));
   dispatch_all(x.dtype, [&](auto tag) {
@@ -465,16 +465,18 @@ nb::object average_pool_backward(nb::handle dyh, nb::handle inh, nb::handle pool
 }  // namespace
 
 void bind_pooling(nb::module_& m) {
-  m.def("max_pool", [](nb::handle x, nb::handle p, nb::handle s, nb::handle pad, nb::handle out) {
-          return pool(x, p, s, pad, out, true);
-        }, nb::arg("inputs"), nb::arg("pool_size"), nb::arg("strides"), nb::arg("pad_lo"),
-        nb::arg("out_size"), "Channels-last N-d max pooling (padding ignored).");
+  m.def("max_pool", [](nb::handle x, nb::handle p, nb::handle s, nb::handle pad, nb::handle size,
+                       nb::handle out) { return pool(x, p, s, pad, size, true, out); },
+        nb::arg("inputs"), nb::arg("pool_size"), nb::arg("strides"), nb::arg("pad_lo"),
+        nb::arg("out_size"), nb::arg("out").none() = nb::none(),
+        "Channels-last N-d max pooling (padding ignored); `out`: an array to write into.");
   m.def("average_pool", [](nb::handle x, nb::handle p, nb::handle s, nb::handle pad,
-                           nb::handle out) { return pool(x, p, s, pad, out, false); },
+                           nb::handle out) { return pool(x, p, s, pad, out, false, nb::none()); },
         nb::arg("inputs"), nb::arg("pool_size"), nb::arg("strides"), nb::arg("pad_lo"),
         nb::arg("out_size"), "Channels-last N-d average pooling (padding not counted).");
   m.def("max_pool_backward", &max_pool_backward, nb::arg("inputs"), nb::arg("output_gradient"),
         nb::arg("pool_size"), nb::arg("strides"), nb::arg("pad_lo"),
+        nb::arg("out").none() = nb::none(),
         "The gradient of max_pool w.r.t. its input (argmax recomputed).");
   m.def("max_pool_gather", &max_pool_gather, nb::arg("inputs"), nb::arg("values"),
         nb::arg("pool_size"), nb::arg("strides"), nb::arg("pad_lo"), nb::arg("out_size"),

@@ -152,6 +152,38 @@ def test_grouped_conv_matches_reference(rng, xs, ws):
         assert_close(y, ref_conv(x, w, 2, padding), rtol=1e-11, atol=1e-11)
 
 
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("filters", [16, 48, 64])
+@pytest.mark.parametrize("strides,padding,dilation", [(1, "valid", 1), (1, "same", 1),
+                                                     (2, "same", 1), (1, "same", 2),
+                                                     ((2, 1), "valid", (1, 2))])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_few_input_channels_take_the_direct_kernels_and_match_the_reference(
+        rng, channels, filters, strides, padding, dilation, dtype):
+    # taps * channels <= 27 and filters a multiple of the vector width: the register
+    # kernels (kernels/conv.cc), forward and filter gradient, borders included.
+    x = rng.standard_normal((3, 9, 11, channels)).astype(dtype)
+    w = rng.standard_normal((3, 3, channels, filters)).astype(dtype)
+    y = ops.conv(x, w, strides=strides, padding=padding, dilation_rate=dilation)
+    ref = ref_conv(x, w, strides, padding, dilation)
+    tol = 1e-4 if dtype == "float32" else 1e-11
+    assert_close(y, ref, rtol=tol, atol=tol, dtype=dtype)
+    g = rng.standard_normal(ref.shape).astype(dtype)
+    with lamina.GradientTape() as tape:
+        wv = lamina.Variable(w, dtype=dtype)
+        loss = ops.sum(ops.multiply(ops.conv(x, wv, strides=strides, padding=padding,
+                                             dilation_rate=dilation), g))
+    dw = tape.gradient(loss, wv)
+    # conv is linear in w: with the filter one at (kh, kw, c) for every output channel,
+    # each output is that tap's input value, and its sum against g is dw[kh, kw, c, :].
+    ref_dw = np.zeros_like(w)
+    for idx in itertools.product(*map(range, w.shape[:3])):
+        e = np.zeros_like(w)
+        e[idx] = 1.0
+        ref_dw[idx] = (ref_conv(x, e, strides, padding, dilation) * g).sum(axis=(0, 1, 2))
+    assert_close(dw, ref_dw, rtol=tol * 10, atol=tol * 10)
+
+
 def test_conv_channels_first(rng):
     x = rng.standard_normal((2, 3, 7, 8))
     w = rng.standard_normal((3, 3, 3, 4))

@@ -147,10 +147,11 @@ class Conv(Primitive):
     """Channels-last convolution; kernel (*k, C // groups, F)."""
 
     name = "conv"
+    impl_writes_out = True
 
-    def impl(self, x, w, strides, dilation, padding, groups):
-        lo, out = conv_geometry(x.shape[1:-1], w.shape[:-2], strides, dilation, padding)
-        return _core.conv(x, w, strides, dilation, lo, out, groups)
+    def impl(self, x, w, strides, dilation, padding, groups, out=None):
+        lo, size = conv_geometry(x.shape[1:-1], w.shape[:-2], strides, dilation, padding)
+        return _core.conv(x, w, strides, dilation, lo, size, groups, out)
 
     def compute_output_spec(self, x, w, strides, dilation, padding, groups):
         _, out = conv_geometry(_spatial(x.shape), w.shape[:-2], strides, dilation, padding)
@@ -171,10 +172,11 @@ class ConvBackpropInput(Primitive):
     """The gradient of `conv` w.r.t. its input, of spatial size `in_size`."""
 
     name = "conv_backprop_input"
+    impl_writes_out = True
 
-    def impl(self, g, w, in_size, strides, dilation, padding, groups):
+    def impl(self, g, w, in_size, strides, dilation, padding, groups, out=None):
         lo, _ = conv_geometry(in_size, w.shape[:-2], strides, dilation, padding)
-        return _core.conv_backprop_input(g, w, in_size, strides, dilation, lo, groups)
+        return _core.conv_backprop_input(g, w, in_size, strides, dilation, lo, groups, out)
 
     def compute_output_spec(self, g, w, in_size, strides, dilation, padding, groups):
         return KerasTensor((g.shape[0],) + tuple(in_size) + (w.shape[-2] * groups,), g.dtype)
@@ -191,10 +193,11 @@ class ConvBackpropFilter(Primitive):
     """The gradient of `conv` w.r.t. its kernel, of spatial size `kernel_size`."""
 
     name = "conv_backprop_filter"
+    impl_writes_out = True
 
-    def impl(self, x, g, kernel_size, strides, dilation, padding, groups):
+    def impl(self, x, g, kernel_size, strides, dilation, padding, groups, out=None):
         lo, _ = conv_geometry(x.shape[1:-1], kernel_size, strides, dilation, padding)
-        return _core.conv_backprop_filter(x, g, kernel_size, strides, dilation, lo, groups)
+        return _core.conv_backprop_filter(x, g, kernel_size, strides, dilation, lo, groups, out)
 
     def compute_output_spec(self, x, g, kernel_size, strides, dilation, padding, groups):
         c = x.shape[-1]
@@ -221,10 +224,11 @@ class _Pool(Primitive):
 
 class MaxPool(_Pool):
     name = "max_pool"
+    impl_writes_out = True
 
-    def impl(self, x, pool_size, strides, padding):
-        lo, out = self._geom(x.shape[1:-1], pool_size, strides, padding)
-        return _core.max_pool(x, pool_size, strides, lo, out)
+    def impl(self, x, pool_size, strides, padding, out=None):
+        lo, size = self._geom(x.shape[1:-1], pool_size, strides, padding)
+        return _core.max_pool(x, pool_size, strides, lo, size, out)
 
     def compute_output_spec(self, x, pool_size, strides, padding):
         _, out = self._geom(_spatial(x.shape), pool_size, strides, padding)
@@ -239,10 +243,11 @@ class MaxPoolGrad(_Pool):
     """The gradient of max_pool w.r.t. its input: g routed to each window's argmax."""
 
     name = "max_pool_backward"
+    impl_writes_out = True
 
-    def impl(self, x, g, pool_size, strides, padding):
+    def impl(self, x, g, pool_size, strides, padding, out=None):
         lo, _ = self._geom(x.shape[1:-1], pool_size, strides, padding)
-        return _core.max_pool_backward(x, g, pool_size, strides, lo)
+        return _core.max_pool_backward(x, g, pool_size, strides, lo, out)
 
     def compute_output_spec(self, x, g, pool_size, strides, padding):
         return KerasTensor(x.shape, x.dtype)

@@ -34,6 +34,9 @@ class Primitive(Operation):
     # (return None for) the cotangents nobody asked for: the data input of a first
     # Dense or Conv layer, for instance, needs no gradient.
     partial_vjp = False
+    # When True, `impl` takes `out=`, an array to write the result into: the compiled
+    # executor passes its arena buffer, sparing a new array and a copy.
+    impl_writes_out = False
 
     def __init__(self):
         Operation.__init__(self, name=type(self).name)
