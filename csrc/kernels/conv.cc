@@ -310,6 +310,24 @@ inline void for_taps(const Geom& g, int64_t od, int64_t oh, int64_t ow, Fn&& fn)
   }
 }
 
+// dst[c * Fg + m] += x[c] * src[c * Fg + m]: each input channel scales its own
+// group's row (depthwise: Fg outputs per channel).
+template <class T>
+inline void grouped_mac(T* dst, const T* x, const T* src, int64_t C, int64_t Fg) {
+  if (Fg == 1) {
+#pragma omp simd
+    for (int64_t c = 0; c < C; ++c) dst[c] += x[c] * src[c];
+    return;
+  }
+  for (int64_t c = 0; c < C; ++c) {
+    const T xv = x[c];
+    T* d = dst + c * Fg;
+    const T* v = src + c * Fg;
+#pragma omp simd
+    for (int64_t m = 0; m < Fg; ++m) d[m] += xv * v[m];
+  }
+}
+
 template <class T>
 void forward_direct(const T* x, const T* w, T* y, const Geom& g) {
   const int64_t F = g.F, Fg = g.Fg, C = g.C;
@@ -323,20 +341,7 @@ void forward_direct(const T* x, const T* w, T* y, const Geom& g) {
           for (int64_t f = 0; f < F; ++f) yo[f] = T(0);
           const T* xn = x + n * g.P_in * C;
           for_taps(g, od, oh, ow, [&](int64_t ipos, int64_t tap) {
-            const T* xi = xn + ipos * C;
-            const T* wt = w + tap * F;
-            if (Fg == 1) {
-#pragma omp simd
-              for (int64_t c = 0; c < C; ++c) yo[c] += xi[c] * wt[c];
-            } else {
-              for (int64_t c = 0; c < C; ++c) {
-                const T xv = xi[c];
-                T* yc = yo + c * Fg;
-                const T* wc = wt + c * Fg;
-#pragma omp simd
-                for (int64_t m = 0; m < Fg; ++m) yc[m] += xv * wc[m];
-              }
-            }
+            grouped_mac(yo, xn + ipos * C, w + tap * F, C, Fg);
           });
         }
 }
@@ -374,48 +379,41 @@ void backprop_input_direct(const T* dy, const T* w, T* dx, const Geom& g) {
   }
 }
 
-template <class T>
-void backprop_filter_direct(const T* x, const T* dy, T* dw, const Geom& g) {
-  const int64_t F = g.F, Fg = g.Fg, C = g.C, W = g.taps * F;
-  // Fixed chunks of images (independent of the thread count), summed in order.
+// dw (W values) = the sum over images of image(n, acc) (which adds image n's part to
+// acc), in fixed chunks of images with a partial sum each, added in chunk order: the
+// same result for every thread count.
+template <class T, class Image>
+void sum_over_image_chunks(const Geom& g, int64_t W, bool par, T* dw, Image&& image) {
   const int64_t nchunks = std::min<int64_t>(g.N, 32);
   const int64_t per = nchunks ? (g.N + nchunks - 1) / nchunks : 0;
   std::vector<T> part((size_t)(std::max<int64_t>(nchunks, 1) * W), T(0));
-  const bool par = g.N * g.P_out * F * g.taps >= kParallelGrain;
 #pragma omp parallel for schedule(dynamic, 1) if (par)
-  for (int64_t ch = 0; ch < nchunks; ++ch) {
-    T* acc = part.data() + ch * W;
-    for (int64_t n = ch * per; n < std::min(g.N, (ch + 1) * per); ++n) {
-      const T* xn = x + n * g.P_in * C;
-      for (int64_t od = 0; od < g.out[0]; ++od)
-        for (int64_t oh = 0; oh < g.out[1]; ++oh)
-          for (int64_t ow = 0; ow < g.out[2]; ++ow) {
-            const T* go = dy + (n * g.P_out + (od * g.out[1] + oh) * g.out[2] + ow) * F;
-            for_taps(g, od, oh, ow, [&](int64_t ipos, int64_t tap) {
-              const T* xi = xn + ipos * C;
-              T* at = acc + tap * F;
-              if (Fg == 1) {
-#pragma omp simd
-                for (int64_t c = 0; c < C; ++c) at[c] += xi[c] * go[c];
-              } else {
-                for (int64_t c = 0; c < C; ++c) {
-                  const T xv = xi[c];
-                  T* ac = at + c * Fg;
-                  const T* gc = go + c * Fg;
-#pragma omp simd
-                  for (int64_t m = 0; m < Fg; ++m) ac[m] += xv * gc[m];
-                }
-              }
-            });
-          }
-    }
-  }
+  for (int64_t ch = 0; ch < nchunks; ++ch)
+    for (int64_t n = ch * per; n < std::min(g.N, (ch + 1) * per); ++n)
+      image(n, part.data() + ch * W);
   std::fill(dw, dw + W, T(0));
   for (int64_t ch = 0; ch < nchunks; ++ch) {
     const T* a = part.data() + ch * W;
 #pragma omp simd
     for (int64_t i = 0; i < W; ++i) dw[i] += a[i];
   }
+}
+
+template <class T>
+void backprop_filter_direct(const T* x, const T* dy, T* dw, const Geom& g) {
+  const int64_t F = g.F, Fg = g.Fg, C = g.C, W = g.taps * F;
+  const bool par = g.N * g.P_out * F * g.taps >= kParallelGrain;
+  sum_over_image_chunks<T>(g, W, par, dw, [&](int64_t n, T* acc) {
+    const T* xn = x + n * g.P_in * C;
+    for (int64_t od = 0; od < g.out[0]; ++od)
+      for (int64_t oh = 0; oh < g.out[1]; ++oh)
+        for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+          const T* go = dy + (n * g.P_out + (od * g.out[1] + oh) * g.out[2] + ow) * F;
+          for_taps(g, od, oh, ow, [&](int64_t ipos, int64_t tap) {
+            grouped_mac(acc + tap * F, xn + ipos * C, go, C, Fg);
+          });
+        }
+  });
 }
 
 // ------------------------------------- few inputs per output (2-D, G == 1)
@@ -568,36 +566,22 @@ template <class T>
 void backprop_filter_few_inputs(const T* x, const T* dy, T* dw, const Geom& g) {
   constexpr int64_t V = 64 / sizeof(T);
   const int64_t C = g.C, F = g.F, W = g.taps * C * F;
-  // Fixed chunks of images (independent of the thread count), summed in order.
-  const int64_t nchunks = std::min<int64_t>(g.N, 32);
-  const int64_t per = (g.N + nchunks - 1) / nchunks;
-  std::vector<T> part((size_t)(nchunks * W), T(0));
   const bool par = g.N * g.P_out * F * g.taps >= kParallelGrain;
-#pragma omp parallel for schedule(dynamic, 1) if (par)
-  for (int64_t ch = 0; ch < nchunks; ++ch) {
-    T* acc = part.data() + ch * W;
-    for (int64_t n = ch * per; n < std::min(g.N, (ch + 1) * per); ++n) {
-      const T* xn = x + n * g.P_in * C;
-      const T* dyn = dy + n * g.P_out * F;
-      for (int64_t kh = 0; kh < g.k[1]; ++kh)
-        for (int64_t kw = 0; kw < g.k[2]; ++kw)
-          for (int64_t c = 0; c < C; ++c) {
-            T* row = acc + ((kh * g.k[2] + kw) * C + c) * F;
-            int64_t fb = 0;
-            for (; fb + 4 * V <= F; fb += 4 * V)
-              few_inputs_filter_row<T, 4>(xn, dyn, row + fb, g, kh, kw, c, fb);
-            for (; fb + 2 * V <= F; fb += 2 * V)
-              few_inputs_filter_row<T, 2>(xn, dyn, row + fb, g, kh, kw, c, fb);
-            for (; fb < F; fb += V) few_inputs_filter_row<T, 1>(xn, dyn, row + fb, g, kh, kw, c, fb);
-          }
-    }
-  }
-  std::copy(part.begin(), part.begin() + W, dw);
-  for (int64_t ch = 1; ch < nchunks; ++ch) {
-    const T* a = part.data() + ch * W;
-#pragma omp simd
-    for (int64_t i = 0; i < W; ++i) dw[i] += a[i];
-  }
+  sum_over_image_chunks<T>(g, W, par, dw, [&](int64_t n, T* acc) {
+    const T* xn = x + n * g.P_in * C;
+    const T* dyn = dy + n * g.P_out * F;
+    for (int64_t kh = 0; kh < g.k[1]; ++kh)
+      for (int64_t kw = 0; kw < g.k[2]; ++kw)
+        for (int64_t c = 0; c < C; ++c) {
+          T* row = acc + ((kh * g.k[2] + kw) * C + c) * F;
+          int64_t fb = 0;
+          for (; fb + 4 * V <= F; fb += 4 * V)
+            few_inputs_filter_row<T, 4>(xn, dyn, row + fb, g, kh, kw, c, fb);
+          for (; fb + 2 * V <= F; fb += 2 * V)
+            few_inputs_filter_row<T, 2>(xn, dyn, row + fb, g, kh, kw, c, fb);
+          for (; fb < F; fb += V) few_inputs_filter_row<T, 1>(xn, dyn, row + fb, g, kh, kw, c, fb);
+        }
+  });
 }
 
 // ---------------------------------------------------------------- bindings

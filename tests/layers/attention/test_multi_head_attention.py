@@ -117,6 +117,7 @@ def test_dropout_only_in_training_and_seeded(qv):
 
 
 def test_gradients_tiny_float64(rng):
+    lamina.utils.set_random_seed(11)  # the same weights every run
     q = rng.standard_normal((1, 3, 2))
     v = rng.standard_normal((1, 2, 2))
     mha = layers.MultiHeadAttention(num_heads=2, key_dim=2, dtype="float64",
@@ -140,7 +141,11 @@ def test_gradients_tiny_float64(rng):
     k0[0, 1, 0] -= 2 * eps
     mha._query_dense.kernel.assign(k0)
     minus = float(np.sum(mha(q, v).numpy() ** 2))
-    np.testing.assert_allclose(grads[0].numpy()[0, 1, 0], (plus - minus) / (2 * eps), rtol=1e-5)
+    # The central difference's rounding floor is ulp(loss) / eps ~ 1e-9 in absolute terms:
+    # an entry near 1e-4 (some weight draws) needs that atol, as rtol alone failed ~1 run
+    # in 12 before the seed was fixed.
+    np.testing.assert_allclose(grads[0].numpy()[0, 1, 0], (plus - minus) / (2 * eps), rtol=1e-5,
+                               atol=1e-8)
 
 
 def test_attention_axes_2d(rng):
