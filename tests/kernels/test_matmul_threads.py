@@ -9,6 +9,8 @@ import sys
 
 import numpy as np
 
+import lamina
+
 SCRIPT = r"""
 import sys
 import numpy as np
@@ -28,8 +30,9 @@ np.savez(sys.argv[1], *cases)
 def _run(tmp_path, threads: int):
     out = tmp_path / f"t{threads}.npz"
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    src = os.path.join(os.path.dirname(__file__), "..", "..", "src")
-    env["PYTHONPATH"] = os.pathsep.join([os.path.abspath(src), env.get("PYTHONPATH", "")])
+    # The lamina this test imported (an installed one, or the source tree in development).
+    where = os.path.dirname(os.path.dirname(os.path.abspath(lamina.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([where, env.get("PYTHONPATH", "")])
     subprocess.run([sys.executable, "-c", SCRIPT, str(out)], check=True, env=env)
     with np.load(out) as f:
         return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
