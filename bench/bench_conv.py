@@ -18,10 +18,9 @@ import argparse
 import os
 import platform
 import sys
-import time
-from typing import Callable
 
 import numpy as np
+from timing import best_time
 
 try:
     import lamina
@@ -36,18 +35,6 @@ try:
 except ImportError:  # PyTorch is optional: lamina's times are printed alone
     torch = None
 
-
-def best_time(fn: Callable[[], object], number: int, repeats: int, warmup: int = 2) -> float:
-    """Best seconds per call over `repeats` runs of `number` calls each."""
-    for _ in range(warmup):
-        fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
 
 
 def lamina_conv_step(x: np.ndarray, filters: int):

@@ -16,6 +16,7 @@ import sys
 import time
 
 import numpy as np
+from timing import best_time
 
 try:
     from lamina.backend.native import _core
@@ -25,18 +26,6 @@ except ImportError:  # running from a checkout without PYTHONPATH=src
 
 U, B = _core.UNARY_OPS, _core.BINARY_OPS
 
-
-def best_time(fn, number: int, repeats: int) -> float:
-    """Best seconds per call over `repeats` runs of `number` calls each, after a warm-up."""
-    fn()
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
 
 
 def fmt(s: float) -> str:

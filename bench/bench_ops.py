@@ -14,10 +14,9 @@ import datetime
 import os
 import platform
 import sys
-import time
-from typing import Callable
 
 import numpy as np
+from timing import best_time
 
 try:
     import lamina
@@ -32,18 +31,6 @@ try:
 except ImportError:  # pragma: no cover - an older tree without lamina.random
     lrandom = None
 
-
-def best_time(fn: Callable[[], object], number: int, repeats: int, warmup: int = 2) -> float:
-    """Best seconds per call over `repeats` runs of `number` calls each."""
-    for _ in range(warmup):
-        fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
 
 
 def cpu_model() -> str:

@@ -21,9 +21,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
+from timing import best_time
 
 try:
     from lamina.backend.native import _core
@@ -34,18 +34,6 @@ except ImportError:  # running from a checkout without PYTHONPATH=src
 U, B, R = _core.UNARY_OPS, _core.BINARY_OPS, _core.REDUCE_OPS
 ADAM = dict(alpha=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
 
-
-def best_time(fn, number: int, repeats: int) -> float:
-    """Best seconds per call over `repeats` runs of `number` calls each, after a warm-up."""
-    fn()
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
 
 
 def fmt(seconds: float) -> str:

@@ -22,9 +22,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
+from timing import best_time
 
 try:
     from lamina.backend.native import _core  # sets OMP_WAIT_POLICY as users have it
@@ -55,18 +55,6 @@ CASES = [
     ("1 sample, B stored N x K: x @ W^T", 0, 1, 1, 784, 512),
 ]
 
-
-def best_time(fn, number: int, repeats: int) -> float:
-    """Best seconds per call over `repeats` runs of `number` calls each, after a warm-up."""
-    for _ in range(3):
-        fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
 
 
 def gemm_program(ta, tb, a, b, out, count):

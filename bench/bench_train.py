@@ -53,6 +53,7 @@ import time
 from typing import Callable
 
 import numpy as np
+from timing import best_time
 
 # The environment before lamina's import: lamina sets GOMP_SPINCOUNT and
 # OPENBLAS_THREAD_TIMEOUT (setdefault) when it loads, which would leak into the peers'
@@ -72,18 +73,6 @@ SMALL_ROWS = 100_000
 
 
 # --------------------------------------------------------------------------- helpers
-
-def best_time(fn: Callable[[], object], number: int, repeats: int, warmup: int = 2) -> float:
-    """Best seconds per call over `repeats` runs of `number` calls each."""
-    for _ in range(warmup):
-        fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best
 
 
 def timed(fn: Callable[[], object]) -> float:
