@@ -442,29 +442,25 @@ inline void valid_range(int64_t out, int64_t n, int64_t s, int64_t p, int64_t d,
   if (*hi < *lo) *hi = *lo;
 }
 
+// acc[b][m] += xv * src[b * V + m] for NB vectors of V lanes (kept in registers).
+template <class T, int NB, int V>
+inline void axpy_vectors(T (&acc)[NB][V], T xv, const T* src) {
+  for (int b = 0; b < NB; ++b)
+#pragma omp simd
+    for (int m = 0; m < V; ++m) acc[b][m] += xv * src[b * V + m];
+}
+
 template <class T, int NB>
 inline void few_inputs_position(const T* xn, const T* w, T* yo, const Geom& g, int64_t oh,
                                 int64_t ow, int64_t fb) {
   constexpr int V = 64 / sizeof(T);
   const int64_t C = g.C, F = g.F;
   T acc[NB][V] = {};
-  for (int64_t kh = 0; kh < g.k[1]; ++kh) {
-    const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-    if (ih < 0 || ih >= g.in[1]) continue;
-    for (int64_t kw = 0; kw < g.k[2]; ++kw) {
-      const int64_t iw = ow * g.s[2] - g.p[2] + kw * g.d[2];
-      if (iw < 0 || iw >= g.in[2]) continue;
-      const T* xi = xn + (ih * g.in[2] + iw) * C;
-      const T* wt = w + (kh * g.k[2] + kw) * C * F + fb;
-      for (int64_t c = 0; c < C; ++c) {
-        const T xv = xi[c];
-        const T* wc = wt + c * F;
-        for (int b = 0; b < NB; ++b)
-#pragma omp simd
-          for (int m = 0; m < V; ++m) acc[b][m] += xv * wc[b * V + m];
-      }
-    }
-  }
+  for_taps(g, 0, oh, ow, [&](int64_t ipos, int64_t tap) {
+    const T* xi = xn + ipos * C;
+    const T* wt = w + tap * C * F + fb;
+    for (int64_t c = 0; c < C; ++c) axpy_vectors(acc, xi[c], wt + c * F);
+  });
   for (int b = 0; b < NB; ++b)
 #pragma omp simd
     for (int m = 0; m < V; ++m) yo[fb + b * V + m] = acc[b][m];
@@ -486,12 +482,7 @@ inline void few_inputs_4positions(const T* xn, const T* w, T* yo, const Geom& g,
       const T* wt = w + (kh * g.k[2] + kw) * C * F + fb;
       for (int64_t c = 0; c < C; ++c) {
         const T* wc = wt + c * F;
-        for (int q = 0; q < 4; ++q) {
-          const T xv = xi[q * sx + c];
-          for (int b = 0; b < NB; ++b)
-#pragma omp simd
-            for (int m = 0; m < V; ++m) acc[q][b][m] += xv * wc[b * V + m];
-        }
+        for (int q = 0; q < 4; ++q) axpy_vectors(acc[q], xi[q * sx + c], wc);
       }
     }
   }
@@ -550,11 +541,7 @@ inline void few_inputs_filter_row(const T* xn, const T* dyn, T* acc, const Geom&
     const T* xr = xn + ih * g.in[2] * C + c;
     const T* dr = dyn + oh * g.out[2] * F + fb;
     for (int64_t ow = ow0; ow < ow1; ++ow) {
-      const T xv = xr[(ow * g.s[2] - g.p[2] + kw * g.d[2]) * C];
-      const T* d = dr + ow * F;
-      for (int b = 0; b < NB; ++b)
-#pragma omp simd
-        for (int m = 0; m < V; ++m) a[b][m] += xv * d[b * V + m];
+      axpy_vectors(a, xr[(ow * g.s[2] - g.p[2] + kw * g.d[2]) * C], dr + ow * F);
     }
   }
   for (int b = 0; b < NB; ++b)
