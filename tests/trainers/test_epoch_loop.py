@@ -212,3 +212,28 @@ def test_steps_per_epoch_beyond_the_data_wraps_around_the_same_grouped(count_gro
     assert results[0][0] == results[1][0]
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_grouped_steps_with_dict_inputs_and_two_outputs(count_grouped_calls):
+    rng = np.random.default_rng(3)
+    xa = rng.normal(size=(48, 4)).astype("float32")
+    xb = rng.normal(size=(48, 3)).astype("float32")
+    y1 = rng.normal(size=(48, 1)).astype("float32")
+    y2 = rng.integers(0, 3, 48).astype("int32")
+    results = []
+    for cbs in ([EveryBatch()], []):
+        lamina.utils.set_random_seed(5)
+        a, b = layers.Input((4,), name="a"), layers.Input((3,), name="b")
+        h = layers.Dense(8, activation="relu")(layers.Concatenate()([a, b]))
+        model = models.Model({"a": a, "b": b}, {"reg": layers.Dense(1, name="reg")(h),
+                                                "cls": layers.Dense(3, name="cls")(h)})
+        model.compile(optimizer="adam", loss={"reg": "mse",
+                                              "cls": "sparse_categorical_crossentropy"})
+        np.random.seed(2)
+        history = model.fit({"a": xa, "b": xb}, {"reg": y1, "cls": y2}, batch_size=8, epochs=2,
+                            verbose=0, callbacks=cbs)
+        results.append((history.history, [v.numpy() for v in model.variables]))
+    assert count_grouped_calls
+    assert results[0][0] == results[1][0]
+    for p, q in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(p, q)
