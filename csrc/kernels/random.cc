@@ -319,16 +319,41 @@ template <class T> void fill_randint(T* d, int64_t n, Key key, int64_t lo, uint6
 // Keep flags: element i of the noise array is kept when its word is >= thresh.
 inline uint64_t drop_threshold(double rate) { return uint64_t(std::floor(rate * 0x1p32)); }
 
+// Runs f(e0, e1, words) over n elements that take one word each (element e is word
+// e % 4 of block e / 4, as with for_blocks<4>), a chunk of kChunk blocks at a time:
+// one loop over a chunk's elements, not a call per block of 4.
+template <class F> void for_word_chunks(int64_t n, Key key, F&& f) {
+  const int64_t nb = (n + 3) / 4, nch = (nb + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (n >= kParallelGrain)
+  for (int64_t c = 0; c < nch; ++c) {
+    const int64_t b0 = c * kChunk, b1 = std::min(nb, b0 + kChunk);
+    alignas(64) uint32_t w[kChunk * 4];
+    philox_blocks(key, uint64_t(b0), int(b1 - b0), w);
+    f(b0 * 4, std::min(n, b1 * 4), w);
+  }
+}
+
 void fill_keep(uint8_t* d, int64_t n, Key key, uint64_t thresh) {
-  for_blocks<4>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
-    for (int j = 0; j < cnt; ++j) d[e0 + j] = uint64_t(w[j]) >= thresh;
+  for_word_chunks(n, key, [&](int64_t e0, int64_t e1, const uint32_t* w) {
+#pragma omp simd
+    for (int64_t e = e0; e < e1; ++e) d[e] = uint64_t(w[e - e0]) >= thresh;
   });
+}
+
+// One chunk of dropout. Out of line, with 32-bit compares (thresh < 2^32 as rate < 1)
+// and unaliased pointers: GCC left the loop scalar when it was inlined in the lambda.
+template <class T>
+__attribute__((noinline)) void dropout_words(const T* __restrict x, T* __restrict o,
+                                             const uint32_t* __restrict w, int64_t cnt,
+                                             uint32_t thresh, T scale) {
+#pragma omp simd
+  for (int64_t i = 0; i < cnt; ++i) o[i] = w[i] >= thresh ? x[i] * scale : T(0);
 }
 
 template <class T>
 void dropout_same_shape(const T* x, T* o, int64_t n, Key key, uint64_t thresh, T scale) {
-  for_blocks<4>(n, key, [&](int64_t b, int64_t e0, int cnt, const uint32_t* w) {
-    for (int j = 0; j < cnt; ++j) o[e0 + j] = uint64_t(w[j]) >= thresh ? x[e0 + j] * scale : T(0);
+  for_word_chunks(n, key, [&](int64_t e0, int64_t e1, const uint32_t* w) {
+    dropout_words(x + e0, o + e0, w, e1 - e0, uint32_t(thresh), scale);
   });
 }
 
