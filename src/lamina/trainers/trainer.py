@@ -49,6 +49,12 @@ class Trainer:
                 jit_compile="auto", auto_scale_loss: bool = True) -> None:
         """Configures the model for training.
 
+        `steps_per_execution` groups that many batches per call into the compiled
+        program; the batch-level callback hooks are then called once per group (begin
+        with its first step, end with its last), as in Keras. With the default 1,
+        batches are still grouped when no callback needs to see single batches
+        (see `lamina.trainers.epoch_loop`).
+
         Example:
         >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
         ...               metrics=["accuracy"])
