@@ -614,6 +614,9 @@ void Program::run_steps(nb::handle externals, nb::handle streams_h, int64_t n_st
       auto* arr = reinterpret_cast<PyArrayObject*>(b.ext[size_t(st.e)].ptr());
       if (!PyArray_ISWRITEABLE(arr)) fail_value(at + ": the bound array (the gather target) must be writeable");
       st.staging = static_cast<char*>(PyArray_DATA(arr));
+      const char* src_end = src.data + size_t(src.size) * dtype_size(src.dtype);
+      if (st.staging < src_end && src.data < st.staging + slot.bytes)
+        fail_value(at + ": the bound array (the gather target) shares memory with the source");
     } else if (st.row0 < 0 || st.row0 + need > st.rows) {
       fail_value(at + ": " + std::to_string(n_steps) + " steps of " + std::to_string(st.batch) +
                  " rows from row " + std::to_string(st.row0) + " need " + std::to_string(st.row0 + need) +

@@ -174,3 +174,11 @@ def test_a_long_run_without_a_prologue_stops_on_ctrl_c(rng):
     finally:
         timer.cancel()
     assert 0 < done[0] < n_steps
+
+
+def test_a_gather_target_inside_its_source_is_refused(rng):
+    prog = _affine_program()
+    xs = rng.standard_normal((7, 3)).astype("float32")
+    with pytest.raises(ValueError, match="the gather target\\) shares memory with the source"):
+        prog.run_steps([xs[2:4], np.ones((3, 4), "f4"), np.empty((2, 4), "f4")],
+                       [(0, xs, np.arange(6), 0, False)], 3)
