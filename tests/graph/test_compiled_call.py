@@ -140,3 +140,19 @@ def test_the_fast_path_for_a_known_array_gives_the_general_paths_results(monkeyp
     assert calls
     model.add(layers.Dense(2))
     assert model(x).shape == (1, 2)
+
+
+def test_one_batch_predict_uses_an_overridden_predict_step():
+    class Doubled(models.Sequential):
+        def predict_step(self, data):
+            (x,) = data
+            return lamina.ops.multiply(self(x, training=False), 2.0)
+
+    lamina.utils.set_random_seed(0)
+    plain = models.Sequential([layers.Input((5,)), layers.Dense(3)])
+    doubled = Doubled([layers.Input((5,)), layers.Dense(3)])
+    doubled.set_weights(plain.get_weights())
+    x = np.random.default_rng(6).normal(size=(2, 5)).astype("float32")
+    for _ in range(2):  # traced, then compiled
+        np.testing.assert_allclose(doubled.predict(x, verbose=0), 2 * plain.predict(x, verbose=0),
+                                   rtol=1e-6)

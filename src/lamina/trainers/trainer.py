@@ -380,11 +380,11 @@ class Trainer:
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on `x`, batch by batch, as NumPy arrays."""
-        from lamina import callbacks as callbacks_module
-
         small = self._predict_in_one_batch(x, batch_size, verbose, steps, callbacks)
         if small is not None:
             return small
+        from lamina import callbacks as callbacks_module
+
         adapter = get_data_adapter(x, None, None, batch_size=batch_size, steps_per_epoch=steps,
                                    shuffle=False, where="predict")
         verbose = _resolve_verbose(verbose)
@@ -423,6 +423,11 @@ class Trainer:
             return None
         if np.isnan(x).any():
             return None  # the general path raises its clear error
+        if type(self).predict_step is Trainer.predict_step and hasattr(self, "_fast_call"):
+            # The built-in predict_step is `self(x, training=False)`: calling that
+            # directly takes the model's compiled-call fast path (the same forward
+            # pass, traced the same way) without the step function around it.
+            return _concat_outputs([self(x, training=False)])
         batch = (convert_to_tensor(x),)
         return _concat_outputs([self._step_function("predict_step")(batch)])
 
