@@ -166,11 +166,9 @@ std::atomic<bool> small_kernels{kHaveSmallGemm};
 // faster, one case in 14 0.9x; 2^21 (128^3, 512x64x64, 32x128x512, ...) 0.89-1.67x
 // as OpenBLAS's second thread starts to pay. AVX2 (the same machine,
 // OPENBLAS_CORETYPE=Haswell): 64^3 1.17x, 128^3 0.81x.
-// Matrix-vector products (M or N == 1) with a matrix of up to kSmallGemvMax elements
-// take the direct gemv kernels: from L2, single-threaded, they beat OpenBLAS's sgemv
-// (1x784 @ 784x512: 15.7 -> 12.2 us) until OpenBLAS goes to two threads, each with
-// half the matrix in its own L2 (between 896 and 960 rows of 512: 1x960 @ 960x512
-// 16.2 us against 25.8).
+// Matrix-vector products (M or N == 1) with up to kSmallGemvMax matrix elements per
+// thread take the direct gemv kernels, which beat OpenBLAS's sgemv from L2 (1x784 @
+// 784x512, one thread: 15.7 -> 12.2 us); larger ones go to BLAS gemv on blocks.
 #ifdef __AVX512F__
 constexpr int64_t kSmallGemmMax = int64_t(1) << 20;
 constexpr int64_t kSmallGemvMax = int64_t(7) << 16;  // 896 x 512
@@ -211,10 +209,9 @@ void split(int64_t extent, int64_t unit, bool worth, Part&& part) {
 
 // M == 1 or N == 1 through the direct gemv kernels; false leaves it to BLAS.
 // Matrices from this many elements (256 KB of float32) are split across the threads
-// by output blocks: each core then reads its part of the matrix from its own L2 on
-// every call (a one-sample forward pass reads the same weights again and again), and
-// each output is the same FMA chain as unsplit. 1x784 @ 784x512 + 1x512 @ 512x256
-// (2.1 MB, more than one core's 2 MB L2): ~38 -> ~15 us on two cores.
+// by output blocks; each output is the same FMA chain as unsplit. 1x784 @ 784x512:
+// 19 -> 12 us on this machine's two vCPUs, which share one L2's bandwidth (two
+// threads scale 1.15x from L2 here), so the gain is less than two cores would give.
 constexpr int64_t kSplitGemv = int64_t(1) << 16;
 
 bool small_gemv(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,

@@ -102,9 +102,8 @@ class CompiledFunction:
         leaves, structure = tree.flatten(sources)
         if not leaves or any(type(x) is not Tensor for x in leaves):
             return None
-        key = (structure, tuple(((batch_size,) + x._value.shape[1:], x._value.dtype)
-                                for x in leaves))
-        program = self.programs.get(key)
+        program = self.programs.get(_key(structure, [
+            ((batch_size,) + x._value.shape[1:], x._value.dtype) for x in leaves]))
         if program is None or not hasattr(program.executor, "run_steps"):
             return None
         flat = program.executor.run_steps([x._value for x in leaves], rows, n_steps,
@@ -152,11 +151,16 @@ def _executor(graph):
 
 
 def _signature(args) -> tuple[list, tuple]:
-    """The arguments' leaves and the key of their signature (structure, and each
-    leaf's shape and dtype, or value for Python scalars)."""
+    """The arguments' leaves and the key of their signature."""
     leaves, structure = tree.flatten(args)
-    return leaves, (structure, tuple((x._value.shape, x._value.dtype) if type(x) is Tensor
-                                     else _leaf_key(x) for x in leaves))
+    return leaves, _key(structure, [(x._value.shape, x._value.dtype) if type(x) is Tensor
+                                    else _leaf_key(x) for x in leaves])
+
+
+def _key(structure, leaf_keys) -> tuple:
+    """A signature's key: the structure, and each leaf's (shape, dtype) (for Python
+    scalars, type and value)."""
+    return (structure, tuple(leaf_keys))
 
 
 def _leaf_key(x):

@@ -110,16 +110,14 @@ class Model(Trainer, Layer):
         elif type(x) is not np.ndarray or not x.flags.c_contiguous:
             return None
         entry = fast.get((x.shape, x.dtype, kwargs.get("training") if kwargs else None))
-        if (entry is None or entry[0] != STRUCTURE_VERSION[0] or RECORDERS or HOST_READ_WATCHERS
-                or self._run_eagerly or self._jit_compile is False or _call_context() is not None):
+        if entry is None or entry[0] != STRUCTURE_VERSION[0] or not self._compiled_call_allowed():
             return None
         return Tensor(entry[1].run_single(x))
 
     def _remember_fast_call(self, fn: CompiledFunction, x: Tensor, training) -> None:
         program = fn.program_for(x, training)
-        run_single = getattr(program.executor, "run_single", None) if program else None
-        if run_single is None or not program.executor.single_io:
-            return
+        if program is None or not getattr(program.executor, "single_io", False):
+            return  # no program, or the Python interpreter runs it
         fast = self.__dict__.setdefault("_fast_calls", {})
         if len(fast) >= 16:  # ever-new shapes: keep the memory bounded
             fast.clear()
@@ -129,11 +127,14 @@ class Model(Trainer, Layer):
     def _can_call_compiled(self, args, kwargs) -> bool:
         if len(args) != 1 or (kwargs and (len(kwargs) > 1 or "training" not in kwargs)):
             return False
-        if RECORDERS or HOST_READ_WATCHERS or not self.built:
+        if not self.built or (type(args[0]) is not Tensor and type(args[0]) is not np.ndarray):
             return False
-        if type(args[0]) is not Tensor and type(args[0]) is not np.ndarray:
-            return False
-        if self.run_eagerly or self.jit_compile is False:
+        return self._compiled_call_allowed()
+
+    def _compiled_call_allowed(self) -> bool:
+        """Nothing records or watches this call (no tape, no tracer, not inside another
+        layer's call) and the model is not set to run eagerly."""
+        if RECORDERS or HOST_READ_WATCHERS or self.run_eagerly or self.jit_compile is False:
             return False
         return _call_context() is None
 

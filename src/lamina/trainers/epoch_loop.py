@@ -107,13 +107,11 @@ class EpochLoop:
 
     def _run_groups(self) -> tuple[dict, int]:
         if self.multi:
-            selections = self.adapter.epoch_selections()
+            selections, batch_of = self.adapter.epoch_selections(), None
             n = len(selections)
-            batch_of = None
         else:  # steps_per_execution on data that is not arrays: one step per call
-            iterator = iter(self.adapter.get_iterator())
-            selections, n = None, self.adapter.num_batches
-            batch_of = iterator
+            selections, batch_of = None, iter(self.adapter.get_iterator())
+            n = self.adapter.num_batches
         logs, step, group = {}, 0, self.group
         while n is None or step < n:
             end = step + group if n is None else min(step + group, n)
